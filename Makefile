@@ -1,0 +1,33 @@
+# One virtualenv, two promises: `make serve` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: setup serve test validate bench clean
+
+$(BIN)/cec-kg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/cec-kg
+
+serve: setup
+	$(BIN)/cec-kg validate
+	$(BIN)/cec-kg serve --host $(HOST) --port $(PORT)
+
+validate: setup
+	$(BIN)/cec-kg validate
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,98 @@
+"""Assemble the served CEC dataset: vocabulary, seed facts, sourced facts, provenance, entailments.
+
+Each source is its own named graph (see ``data/README.md``); RDFS entailments go to a graph of their
+own so that ``GRAPH ?g`` still answers "which source states this" with sources only. The result is
+cached as N-Quads under ``build/``, keyed by a hash of every input file, so start-up stays fast.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import owlrl
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from . import paths
+from .namespaces import ENTAILMENT_GRAPH, ID, ONTOLOGY_GRAPH, PROVENANCE_GRAPH, SEED_GRAPH
+
+
+def input_files() -> list[tuple[Path, str | None]]:
+    """Every input file with the graph it goes to (None: the file names its own graphs)."""
+    files: list[tuple[Path, str | None]] = [(paths.ONTOLOGY_FILE, ONTOLOGY_GRAPH)]
+    files += [(p, str(SEED_GRAPH)) for p in sorted((paths.DATA_DIR / "seed").glob("*.ttl"))]
+    files += [(p, None) for p in sorted((paths.DATA_DIR / "sources").glob("*.trig"))]
+    provenance = paths.DATA_DIR / "provenance.ttl"
+    if provenance.exists():
+        files.append((provenance, str(PROVENANCE_GRAPH)))
+    return files
+
+
+def inputs_hash() -> str:
+    """A hash of the inputs and of this module: the cache key and the dataset's version tag."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path, graph in input_files():
+        digest.update(f"{path.relative_to(paths.ROOT)}\0{graph}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_asserted() -> Dataset:
+    """Parse every input file into its named graph; default-graph triples in TriG are an error."""
+    ds = Dataset()
+    for path, graph in input_files():
+        if graph is None:
+            ds.parse(path, format="trig")
+        else:
+            ds.graph(URIRef(graph)).parse(path, format="turtle")
+    stray = len(ds.default_graph) if hasattr(ds, "default_graph") else len(ds.graph(ds.default_context.identifier))
+    if stray:
+        raise ValueError(f"{stray} triples landed in the default graph: put every TriG triple in a named graph")
+    return ds
+
+
+def entailments(ds: Dataset) -> Graph:
+    """RDFS entailments (plus owl:inverseOf) about our own entities, so standard-vocabulary queries work.
+
+    Only triples whose subject is one of our entities are kept: the full RDFS closure also restates
+    the axioms of every reused vocabulary, which is noise for the people querying us.
+    """
+    union = Graph()
+    for s, p, o, _g in ds.quads((None, None, None, None)):
+        union.add((s, p, o))
+    closure = Graph()
+    for t in union:
+        closure.add(t)
+    owlrl.DeductiveClosure(owlrl.RDFS_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    for p, _, q in union.triples((None, OWL.inverseOf, None)):
+        for s, _, o in list(closure.triples((None, p, None))):
+            closure.add((o, q, s))
+        for s, _, o in list(closure.triples((None, q, None))):
+            closure.add((o, p, s))
+    inferred = Graph()
+    for s, p, o in closure:
+        if (s, p, o) in union or not isinstance(s, URIRef) or not str(s).startswith(str(ID)):
+            continue
+        if p == RDF.type and o in (RDFS.Resource, RDFS.Class, RDF.Property, OWL.Thing):
+            continue
+        inferred.add((s, p, o))
+    return inferred
+
+
+def build_dataset() -> Dataset:
+    ds = load_asserted()
+    g = ds.graph(URIRef(ENTAILMENT_GRAPH))
+    for t in entailments(ds):
+        g.add(t)
+    return ds
+
+
+def built_nquads() -> Path:
+    """Path of the N-Quads file of the served dataset, rebuilt when any input changed."""
+    target = paths.BUILD_DIR / f"cec-kg-{inputs_hash()}.nq"
+    if not target.exists():
+        paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        build_dataset().serialize(tmp, format="nquads")
+        tmp.replace(target)
+    return target

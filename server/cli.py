@@ -1,0 +1,63 @@
+"""``cec-kg``: build, validate, load and serve the graph."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def cmd_build(args) -> int:
+    from .build import built_nquads
+
+    print(built_nquads())
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate
+
+    conforms, report = validate()
+    print(report)
+    return 0 if conforms else 1
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve(args)
+
+
+def cmd_load(args) -> int:
+    from .serve import load
+
+    return load(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cec-kg", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="assemble the dataset (with entailments) and print its N-Quads path").set_defaults(func=cmd_build)
+    sub.add_parser("validate", help="check the graph against the SHACL shapes; exit 1 on any violation").set_defaults(func=cmd_validate)
+    s = sub.add_parser("serve", help="serve the SPARQL endpoint and linked data")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--data", action="append", help="RDF file or directory to serve instead of the CEC graph (repeatable)")
+    s.add_argument("--store", help="directory of an on-disk store (see `cec-kg load --store`)")
+    s.add_argument("--backend", help="URL of a remote SPARQL 1.1 endpoint to query instead of the embedded store")
+    s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--timeout", type=float, default=10.0, help="default query timeout in seconds")
+    s.set_defaults(func=cmd_serve)
+    ld = sub.add_parser("load", help="load the graph (or --data files) into an on-disk store or a remote endpoint")
+    ld.add_argument("--data", action="append")
+    ld.add_argument("--store")
+    ld.add_argument("--backend")
+    ld.set_defaults(func=cmd_load)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

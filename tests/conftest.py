@@ -1,0 +1,102 @@
+"""Shared fixtures: the repository's files, ../shared (skipped with a reason when absent), live servers."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from cec_kg import paths
+
+ROOT = paths.ROOT
+SHARED = paths.SHARED_DIR
+SHARED_REASON = f"{SHARED} is absent (a user's clone has no ../shared; CI always has it)"
+
+
+def require_shared(*parts: str) -> Path:
+    """Path under ../shared, or skip the test saying why (never in CI, where it must exist)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} missing in CI")
+        pytest.skip(SHARED_REASON)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return require_shared()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A real `cec-kg serve` process on loopback; `url(path)` builds request URLs."""
+
+    def __init__(self, *args: str, env: dict | None = None, ready_timeout: float = 120.0):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "cec_kg.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log", "w+")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        self._wait(ready_timeout)
+
+    def _wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read()[-4000:]}")
+            try:
+                if requests.get(self.url("/health"), timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server on port {self.port} not healthy after {timeout}s")
+
+    def url(self, path: str = "/") -> str:
+        return self.base + path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The CEC graph served by a real server process, shared by the whole session."""
+    server = LiveServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """Factory for extra server processes (e.g. `--data`, `--backend`); all stopped at session end."""
+    started: list[LiveServer] = []
+
+    def start(*args: str, **kwargs) -> LiveServer:
+        server = LiveServer(*args, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for s in started:
+        s.stop()
