@@ -1,0 +1,70 @@
+"""Content negotiation, in one place: ordered tables media type -> format (order = server preference).
+
+RFC 9110 §12.5.1: q-values and wildcards are honoured by werkzeug's Accept parsing; a missing Accept
+means "anything", answered with the table's first entry; nothing acceptable -> 406 (see ``negotiate``).
+A ``format`` override (``?format=ttl`` or a media type) wins over the header.
+"""
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Request
+
+from .errors import Problem
+
+# SELECT / ASK results (SPARQL 1.1 Query Results JSON, XML, CSV/TSV).
+RESULTS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+# RDF graphs and datasets (CONSTRUCT / DESCRIBE, entity documents, dumps).
+RDF = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "text/n3": ox.RdfFormat.N3,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+# Short names accepted by `format=` and by file suffixes.
+SHORT_NAMES = {
+    "json": "application/sparql-results+json", "srj": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml", "srx": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values",
+    "ttl": "text/turtle", "turtle": "text/turtle", "nt": "application/n-triples",
+    "ntriples": "application/n-triples", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+    "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml", "owl": "application/rdf+xml",
+    "trig": "application/trig", "nq": "application/n-quads", "nquads": "application/n-quads",
+    "n3": "text/n3", "html": "text/html",
+}
+
+
+def expand_format(value: str) -> str:
+    """`format=` value -> media type (a short name or a media type itself)."""
+    return SHORT_NAMES.get(value.strip().lower(), value.strip().lower())
+
+
+def negotiate(request: Request, offers: list[str], *, override: str | None = None) -> str:
+    """Pick one of ``offers`` (in server preference order) for this request, or raise 406.
+
+    ``override`` (from ``format=`` or a suffix) wins when it names an offer. No Accept header, or
+    ``*/*``, gives the first offer.
+    """
+    if override:
+        mt = expand_format(override)
+        if mt in offers:
+            return mt
+        raise Problem(406, "Not Acceptable", f"format '{override}' is not available here; use one of: "
+                      + ", ".join(offers), available=offers)
+    if not request.accept_mimetypes:
+        return offers[0]
+    best = request.accept_mimetypes.best_match(offers)
+    if best is None:
+        raise Problem(406, "Not Acceptable", "none of the media types in your Accept header is available; "
+                      "ask for one of: " + ", ".join(offers), available=offers)
+    return best
