@@ -1,0 +1,295 @@
+"""Query evaluation in processes that can be killed: the only timeout that really stops the work.
+
+pyoxigraph cannot cancel a running query, so each query runs in a forked worker process that holds
+the store (copy-on-write: the graph is not copied). When a query outlives its timeout the worker is
+killed with SIGKILL and another takes its place; the request is answered 503. Nothing is sent before
+the worker has produced the whole serialised result, so a client never sees a cut-off 200.
+
+Process tree::
+
+    server process (loads the store)
+      └─ zygote: forked once, at start-up, while the server is still single-threaded; it never
+         evaluates anything, it only forks workers when asked (a connection on its Unix socket)
+           └─ worker, worker, …: each serves one connection, one query at a time
+
+Every process that serves HTTP (e.g. granian's worker processes, forked later) reaches the zygote
+through its socket path, so workers are never forked from a multi-threaded process. Workers and
+the zygote die with their parent (PR_SET_PDEATHSIG). Where the kernel allows it (root, CAP_SYS_ADMIN)
+each worker also moves into an empty network namespace: even a query that slipped past the
+SERVICE check could not reach the network.
+"""
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+CLONE_NEWNET = 0x40000000
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    media_type: str
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    union_default_graph: bool = True
+    row_cap: int = 100_000
+    bounded: bool = False
+
+
+class QueryTimeout(Exception):
+    """The query ran longer than its timeout; its worker was killed."""
+
+
+class Busy(Exception):
+    """No worker became free before the deadline."""
+
+
+class QuerySyntaxError(Exception):
+    """The engine's parser refused the query (message carries the position)."""
+
+
+class EvaluationError(Exception):
+    """The engine failed while evaluating a well-formed query."""
+
+
+def _libc():
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def _die_with_parent() -> None:
+    libc = _libc()
+    if libc is not None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _isolate_network() -> bool:
+    """Move this (single-threaded) process into a new, empty network namespace, if permitted."""
+    libc = _libc()
+    return bool(libc is not None and libc.unshare(CLONE_NEWNET) == 0)
+
+
+def run_job(store, job: Job):
+    """Evaluate and serialise one job against a pyoxigraph store (in a worker, or in process)."""
+    import pyoxigraph as ox
+
+    from .results import serialize
+
+    kwargs = {}
+    if job.default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    elif job.union_default_graph:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    elif job.default_graphs is not None:
+        kwargs["named_graphs"] = []       # a protocol dataset with no named graphs has none
+    try:
+        results = store.query(job.query, **kwargs)
+        return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded)
+    except SyntaxError as e:
+        raise QuerySyntaxError(str(e)) from None
+    except (ValueError, OSError, RuntimeError, TypeError) as e:
+        raise EvaluationError(str(e)) from None
+
+
+def _serve_worker(conn: Connection, store) -> None:
+    while True:
+        try:
+            job = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", run_job(store, job))
+        except QuerySyntaxError as e:
+            reply = ("syntax", str(e))
+        except EvaluationError as e:
+            reply = ("error", str(e))
+        except Exception as e:  # noqa: BLE001 - report anything to the parent rather than die silently
+            reply = ("error", f"{type(e).__name__}: {e}")
+        try:
+            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            return
+
+
+def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # workers are reaped by the kernel
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            sock, _ = listener.accept()
+        except OSError:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            try:
+                listener.close()
+                _die_with_parent()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                store = open_store()
+                isolated = _isolate_network() if sandbox else False
+                sock.sendall(pickle.dumps((os.getpid(), isolated)) + b"\n")
+                _serve_worker(Connection(sock.detach()), store)
+            finally:
+                os._exit(0)
+        sock.close()
+
+
+class Worker:
+    def __init__(self, pid: int, conn: Connection, isolated: bool):
+        self.pid, self.conn, self.isolated = pid, conn, isolated
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.conn.close()
+
+
+class QueryPool:
+    """Killable query workers, ``size`` kept warm per serving process, at most ``max_size`` at once."""
+
+    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, sandbox: bool = True):
+        self.size, self.max_size = size, max(size, max_size)
+        self._dir = tempfile.mkdtemp(prefix="cec-kg-pool-")
+        self.path = os.path.join(self._dir, "zygote.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.path)
+        listener.listen(64)
+        self.owner = os.getpid()
+        self.zygote_pid = os.fork()
+        if self.zygote_pid == 0:
+            try:
+                _zygote(listener, open_store, sandbox)
+            finally:
+                os._exit(0)
+        listener.close()
+        self.stats = {"spawned": 0, "killed": 0, "timeouts": 0, "jobs": 0}
+        self._reset()
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.Condition()
+        self._idle: list[Worker] = []
+        self._count = 0
+
+    def _ensure_process(self) -> None:
+        if self._pid != os.getpid():   # forked (e.g. a granian worker): workers are per process
+            self._reset()
+
+    def _spawn(self) -> Worker:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(30)
+        sock.connect(self.path)
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = sock.recv(256)
+            if not chunk:
+                raise OSError("query worker died while starting")
+            buf += chunk
+        pid, isolated = pickle.loads(buf[:-1])
+        sock.settimeout(None)
+        self.stats["spawned"] += 1
+        return Worker(pid, Connection(sock.detach()), isolated)
+
+    def warm_up(self) -> None:
+        self._ensure_process()
+        with self._lock:
+            while self._count < self.size:
+                self._idle.append(self._spawn())
+                self._count += 1
+
+    @property
+    def isolated(self) -> bool | None:
+        with self._lock:
+            return self._idle[0].isolated if self._idle else None
+
+    def _acquire(self, deadline: float) -> Worker:
+        self._ensure_process()
+        with self._lock:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.max_size:
+                    self._count += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Busy()
+                self._lock.wait(remaining)
+        try:
+            return self._spawn()
+        except BaseException:
+            with self._lock:
+                self._count -= 1
+                self._lock.notify()
+            raise
+
+    def _release(self, worker: Worker, healthy: bool) -> None:
+        with self._lock:
+            if healthy:
+                self._idle.append(worker)
+            else:
+                worker.kill()
+                self._count -= 1
+            self._lock.notify()
+
+    def run(self, job: Job, timeout: float):
+        """Evaluate ``job`` in a worker; raise QueryTimeout / Busy / QuerySyntaxError / EvaluationError."""
+        deadline = time.monotonic() + timeout
+        worker = self._acquire(deadline)
+        healthy = False
+        try:
+            self.stats["jobs"] += 1
+            worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                self.stats["timeouts"] += 1
+                self.stats["killed"] += 1
+                raise QueryTimeout()
+            status, payload = pickle.loads(worker.conn.recv_bytes())
+            healthy = True
+        except (EOFError, OSError) as e:
+            raise EvaluationError(f"the query worker died ({e}); the query may exhaust memory") from None
+        finally:
+            self._release(worker, healthy)
+        if status == "ok":
+            return payload
+        if status == "syntax":
+            raise QuerySyntaxError(payload)
+        raise EvaluationError(payload)
+
+    def close(self) -> None:
+        if os.getpid() == self.owner:
+            try:
+                os.kill(self.zygote_pid, signal.SIGKILL)
+                os.waitpid(self.zygote_pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            try:
+                os.unlink(self.path)
+                os.rmdir(self._dir)
+            except OSError:
+                pass
+        with self._lock:
+            for w in self._idle:
+                w.kill()
+            self._idle.clear()

@@ -1,0 +1,106 @@
+"""Serialise pyoxigraph query results (from any backend) into bytes, with the row cap applied.
+
+One function, ``serialize``, used by the embedded query workers and by the remote backend alike, so a
+result looks the same whoever computed it. The row cap is never silent: ``Outcome.truncated`` tells
+the protocol layer, which announces it in response headers.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .negotiation import RDF, RESULTS
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+DATASET_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
+
+
+@dataclass
+class Outcome:
+    media_type: str
+    body: bytes
+    rows: int | None          # solutions or triples returned (None for ASK)
+    truncated: bool = False
+
+
+def term_json(term) -> dict:
+    """A term as a SPARQL 1.1 Query Results JSON object."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": term_json(term.subject),
+                                            "predicate": term_json(term.predicate),
+                                            "object": term_json(term.object)}}
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def solutions_json(variables: list[str], rows: list) -> bytes:
+    bindings = []
+    for row in rows:
+        b = {}
+        for v in variables:
+            t = row[v]
+            if t is not None:
+                b[v] = term_json(t)
+        bindings.append(b)
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
+    """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
+
+    ``bounded``: the query's own LIMIT keeps it within the cap, so the engine's writer streams it
+    directly; otherwise at most ``row_cap`` rows are kept and ``truncated`` says if any were dropped.
+    """
+    if isinstance(results, (bool, ox.QueryBoolean)):
+        fmt = RESULTS[media_type]
+        if isinstance(results, bool):
+            body = ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if results else b"false"),
+                                          format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        else:
+            body = results.serialize(format=fmt)
+        return Outcome(media_type, body, None)
+    if isinstance(results, ox.QuerySolutions):
+        fmt = RESULTS[media_type]
+        if bounded:
+            return Outcome(media_type, results.serialize(format=fmt), None)
+        variables = [v.value for v in results.variables]
+        rows = []
+        for row in results:
+            if len(rows) == row_cap:
+                truncated = True
+                break
+            rows.append(row)
+        else:
+            truncated = False
+        body = solutions_json(variables, rows)
+        if fmt != ox.QueryResultsFormat.JSON:
+            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        return Outcome(media_type, body, len(rows), truncated)
+    # CONSTRUCT / DESCRIBE: an iterable of triples.
+    fmt = RDF[media_type]
+    triples = []
+    truncated = False
+    for t in results:
+        if len(triples) == row_cap:
+            truncated = True
+            break
+        triples.append(t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object))
+    if fmt in DATASET_FORMATS:
+        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+    else:
+        items = triples
+    return Outcome(media_type, ox.serialize(items, format=fmt), len(triples), truncated)
