@@ -1,0 +1,165 @@
+"""The SPARQL 1.1 Service Description of ``/sparql``, with VoID statistics computed from the store.
+
+Answered at ``/sparql`` without a query, negotiated over the RDF formats (plus a small HTML page with a
+query form). It lists the result formats, the features, the limits (``svc:`` terms below, announced
+so that nothing is silent: the row cap, timeouts, size and nesting limits) and the default dataset:
+the default graph (the union of all graphs) and every named graph with its triple count. The
+statistics come from ``queries/server/sd-*.rq`` and are computed once per content hash.
+"""
+from __future__ import annotations
+
+from html import escape
+
+import pyoxigraph as ox
+from flask import Response, current_app, request
+
+from . import get_store, paths
+from .namespaces import DATASET_IRI
+from .negotiation import RDF, RESULTS, negotiate
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DCT = "http://purl.org/dc/terms/"
+FORMATS = "http://www.w3.org/ns/formats/"
+# The service's own limits: no standard vocabulary has them (sd: stops at features).
+SVC = "https://w3id.org/cec-kg/service#"
+PREFIXES = {"sd": SD, "void": VOID, "rdf": RDF_NS, "rdfs": RDFS, "xsd": XSD, "dcterms": DCT,
+            "formats": FORMATS, "svc": SVC}
+
+# Media type -> W3C format IRI (https://www.w3.org/ns/formats/).
+FORMAT_IRIS = {
+    "application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml": "SPARQL_Results_XML",
+    "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values": "SPARQL_Results_TSV",
+    "text/turtle": "Turtle", "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
+    "application/rdf+xml": "RDF_XML", "application/trig": "TriG", "application/n-quads": "N-Quads", "text/n3": "N3",
+}
+
+
+def stats_query(name: str) -> str:
+    return (paths.QUERIES_DIR / "server" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def statistics(store) -> dict:
+    """VoID numbers of the default graph (the union) and the size of every named graph."""
+    row = next(iter(store.query(stats_query("sd-default-graph-stats"))))
+    default = {k: int(row[k].value) for k in ("triples", "entities", "properties", "subjects", "objects", "classes")}
+    graphs = [(r["g"].value, int(r["triples"].value)) for r in store.query(stats_query("sd-named-graph-sizes"))
+              if isinstance(r["g"], ox.NamedNode)]
+    return {"default": default, "graphs": graphs}
+
+
+def description(endpoint: str) -> list[ox.Triple]:
+    cfg = current_app.config
+    store = get_store()
+    cache = current_app.extensions.setdefault("cec_kg.sd_stats", {})
+    stats = cache.get(store.content_hash())
+    if stats is None:
+        stats = cache[store.content_hash()] = statistics(store)
+    n = ox.NamedNode
+    triples: list[ox.Triple] = []
+
+    def add(s, p, o):
+        triples.append(ox.Triple(s, n(p) if isinstance(p, str) else p, o))
+
+    def lit(v, dt=None):
+        if isinstance(v, bool):
+            return ox.Literal(str(v).lower(), datatype=n(XSD + "boolean"))
+        if isinstance(v, int):
+            return ox.Literal(str(v), datatype=n(XSD + "integer"))
+        if isinstance(v, float):
+            return ox.Literal(repr(v), datatype=n(XSD + "decimal"))
+        return ox.Literal(v, language="en") if dt is None else ox.Literal(v, datatype=n(dt))
+
+    svc = ox.BlankNode("service")
+    add(svc, RDF_NS + "type", n(SD + "Service"))
+    add(svc, SD + "endpoint", n(endpoint))
+    add(svc, SD + "supportedLanguage", n(SD + "SPARQL11Query"))
+    add(svc, SD + "feature", n(SD + "UnionDefaultGraph"))
+    add(svc, SD + "defaultEntailmentRegime", n("http://www.w3.org/ns/entailment/Simple"))
+    for mt in list(RESULTS) + list(RDF):
+        if mt in FORMAT_IRIS:
+            add(svc, SD + "resultFormat", n(FORMATS + FORMAT_IRIS[mt]))
+    add(svc, RDFS + "comment", lit(
+        "Read-only SPARQL 1.1 Query endpoint. SERVICE, LOAD and every update are refused; FROM, FROM NAMED, "
+        "default-graph-uri and named-graph-uri select graphs of this store only and never fetch anything. "
+        f"Queries stop after {cfg['QUERY_TIMEOUT']:g} s by default (timeout= up to {cfg['MAX_QUERY_TIMEOUT']:g} s) "
+        "and answer 503 with Retry-After; results are capped at "
+        f"{cfg['MAX_RESULT_ROWS']} rows (announced in the X-SPARQL-Row-Cap and X-SPARQL-Truncated headers)."))
+    add(svc, SVC + "queryTimeout", lit(float(cfg["QUERY_TIMEOUT"])))
+    add(svc, SVC + "maxQueryTimeout", lit(float(cfg["MAX_QUERY_TIMEOUT"])))
+    add(svc, SVC + "maxResultRows", lit(int(cfg["MAX_RESULT_ROWS"])))
+    add(svc, SVC + "maxQueryBytes", lit(int(cfg["MAX_QUERY_BYTES"])))
+    add(svc, SVC + "maxNestingDepth", lit(int(cfg["MAX_NESTING"])))
+    add(svc, SVC + "federatedQuery", lit(False))
+    add(svc, SVC + "update", lit(False))
+
+    dataset = n(DATASET_IRI) if not cfg.get("DATA") and store.kind == "embedded" else ox.BlankNode("dataset")
+    add(svc, SD + "defaultDataset", dataset)
+    add(dataset, RDF_NS + "type", n(SD + "Dataset"))
+    add(dataset, RDF_NS + "type", n(VOID + "Dataset"))
+    add(dataset, VOID + "sparqlEndpoint", n(endpoint))
+    dg = ox.BlankNode("default-graph")
+    add(dataset, SD + "defaultGraph", dg)
+    add(dg, RDF_NS + "type", n(SD + "Graph"))
+    add(dg, RDFS + "comment", lit("The default graph is the union of all named graphs."))
+    d = stats["default"]
+    for key, prop in (("triples", "triples"), ("entities", "entities"), ("properties", "properties"),
+                      ("subjects", "distinctSubjects"), ("objects", "distinctObjects"), ("classes", "classes")):
+        add(dg, VOID + prop, lit(d[key]))
+    for i, (iri, count) in enumerate(stats["graphs"]):
+        ng, gr = ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}")
+        add(dataset, SD + "namedGraph", ng)
+        add(ng, RDF_NS + "type", n(SD + "NamedGraph"))
+        add(ng, SD + "name", n(iri))
+        add(ng, SD + "graph", gr)
+        add(gr, RDF_NS + "type", n(SD + "Graph"))
+        add(gr, VOID + "triples", lit(count))
+    return triples
+
+
+def service_description_response(format_override: str | None) -> Response:
+    offers = list(RDF) + ["text/html"]
+    media_type = negotiate(request, offers, override=format_override)
+    endpoint = request.base_url.rstrip("/")
+    triples = description(endpoint)
+    turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    if media_type == "text/html":
+        body = HTML.format(endpoint=escape(endpoint), turtle=escape(turtle.decode("utf-8"))).encode("utf-8")
+        resp = Response(body, content_type="text/html; charset=utf-8")
+    else:
+        fmt = RDF[media_type]
+        if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+            items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        else:
+            items = triples
+        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3,
+                                       ox.RdfFormat.RDF_XML) else None
+        kwargs = {"prefixes": prefixes} if prefixes else {}
+        body = turtle if fmt == ox.RdfFormat.TURTLE else ox.serialize(items, format=fmt, **kwargs)
+        resp = Response(body, content_type=media_type + ("; charset=utf-8" if media_type.startswith("text/") else ""))
+    resp.headers["Vary"] = "Accept"
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main>
+<h1>SPARQL endpoint</h1>
+<p>SPARQL 1.1 Protocol endpoint at <code>{endpoint}</code>: GET or POST a <code>query</code>. Read-only.</p>
+<form method="get" action="{endpoint}">
+<label for="query">Query</label><br>
+<textarea id="query" name="query" rows="8" cols="80">SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT 10</textarea><br>
+<label for="format">Format</label>
+<select id="format" name="format"><option>json</option><option>xml</option><option>csv</option>
+<option>tsv</option><option>ttl</option><option>jsonld</option></select>
+<button type="submit">Run</button>
+</form>
+<h2>Service description</h2>
+<pre>{turtle}</pre>
+</main></body></html>
+"""

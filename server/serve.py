@@ -1,0 +1,137 @@
+"""``cec-kg serve`` and ``cec-kg load``.
+
+``serve`` builds (and validates) the CEC graph or reads the ``--data`` files, creates the app once,
+forks the query-worker zygote while the process is still single-threaded, then hands the app to
+granian (Rust HTTP server, WSGI interface, keep-alive; measured faster than gunicorn's sync workers,
+which close every connection — see DESIGN.md). granian forks its worker processes from this one, so
+the loaded store is shared copy-on-write by every worker and every query process.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+
+def config_from_args(args) -> dict:
+    config: dict = {}
+    if getattr(args, "data", None):
+        config["DATA"] = [str(Path(p).resolve()) for p in args.data]
+    if getattr(args, "store", None):
+        config["STORE_DIR"] = str(Path(args.store).resolve())
+    if getattr(args, "backend", None):
+        config["BACKEND"] = args.backend
+    for attr, key in (("timeout", "QUERY_TIMEOUT"), ("max_timeout", "MAX_QUERY_TIMEOUT"),
+                      ("query_workers", "QUERY_WORKERS"), ("max_query_workers", "MAX_QUERY_WORKERS")):
+        if getattr(args, attr, None) is not None:
+            config[key] = getattr(args, attr)
+    if getattr(args, "cache_mb", None) is not None:
+        config["RESULT_CACHE_BYTES"] = args.cache_mb * 1024 * 1024
+    return config
+
+
+def validated_cec_graph() -> bool:
+    """Validate the CEC graph once per version of its inputs and shapes (a marker file in build/)."""
+    from . import paths
+    from .build import inputs_hash
+
+    digest = hashlib.sha256(inputs_hash().encode())
+    for f in sorted(paths.SHAPES_DIR.glob("*.ttl")):
+        digest.update(f.read_bytes())
+    marker = paths.BUILD_DIR / f"validated-{digest.hexdigest()[:16]}"
+    if marker.exists():
+        return True
+    from .validate import validate
+
+    conforms, report = validate()
+    if not conforms:
+        print(report, file=sys.stderr)
+        return False
+    paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    marker.write_text("conforms\n")
+    return True
+
+
+def serve(args) -> int:
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    from . import create_app
+
+    config = config_from_args(args)
+    if not (config.get("DATA") or config.get("STORE_DIR") or config.get("BACKEND")) and not args.skip_validation:
+        if not validated_cec_graph():
+            print("cec-kg serve: the CEC graph has SHACL violations (above); fix them or pass --skip-validation",
+                  file=sys.stderr)
+            return 1
+    # Spawned (not forked) granian workers rebuild the app from CEC_* variables; forked ones inherit it.
+    for key, value in config.items():
+        os.environ["CEC_" + key] = value if isinstance(value, str) else __import__("json").dumps(value)
+    forked = multiprocessing.get_start_method() == "fork"
+    if not forked:
+        os.environ["CEC_START_QUERY_WORKERS"] = "true"
+    app = create_app({**config, "START_QUERY_WORKERS": True})
+    server = Server(
+        "cec_kg:create_app",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.WSGI,
+        workers=max(1, args.workers),
+        blocking_threads=max(1, args.threads),
+        backlog=2048,
+        log_access=False,
+        factory=True,
+    )
+    print(f"cec-kg: serving {app.extensions['cec_kg.store'].kind} store on http://{args.host}:{args.port}/sparql "
+          f"({args.workers} workers x {args.threads} threads)", flush=True)
+    try:
+        if forked:
+            server.serve(target_loader=lambda *_: app, wrap_loader=False)
+        else:
+            server.serve()
+    finally:
+        app.extensions["cec_kg.store"].close()
+    return 0
+
+
+def load(args) -> int:
+    from .loading import data_files
+    from .store import EmbeddedStore, RemoteStore, rdf_files
+
+    names = list(args.files or []) + list(args.data or [])
+    if names:
+        files = data_files({"DATA": names})
+    else:
+        from .build import built_nquads
+
+        files = [built_nquads()]
+    if not (args.store or args.backend):
+        print("cec-kg load: give --store DIR and/or --backend URL", file=sys.stderr)
+        return 2
+    try:
+        rdf_files(files)
+    except ValueError as e:
+        print(f"cec-kg load: {e}", file=sys.stderr)
+        return 2
+    if args.store:
+        store = EmbeddedStore.from_files(files, Path(args.store))
+        print(f"{args.store}: {store.size()} quads, content hash {store.content_hash()}")
+    if args.backend:
+        staged = EmbeddedStore.from_files(files).ox_store
+        remote = RemoteStore(args.backend, graph_store=args.graph_store)
+        graphs = [ox.DefaultGraph()] + list(staged.named_graphs())
+        for graph in graphs:
+            quads = staged.quads_for_pattern(None, None, None, graph)
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+            if not triples and isinstance(graph, ox.DefaultGraph):
+                continue
+            status = remote.put_graph(None if isinstance(graph, ox.DefaultGraph) else graph.value,
+                                      ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            name = "default graph" if isinstance(graph, ox.DefaultGraph) else graph.value
+            print(f"PUT {name}: {len(triples)} triples -> {status}")
+        print(f"{remote.graph_store}: {len(graphs)} graphs pushed")
+    return 0
