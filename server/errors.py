@@ -28,9 +28,37 @@ def problem_response(status: int, title: str, detail: str, headers: dict | None 
     return resp
 
 
+def wants_html() -> bool:
+    """A browser (text/html preferred over JSON, explicitly) gets the error as an HTML page."""
+    accept = request.accept_mimetypes
+    return (accept.best_match([PROBLEM_JSON, "application/json", "text/html"]) == "text/html"
+            and accept["text/html"] > accept["*/*"])
+
+
+def html_response(status: int, title: str, detail: str, headers: dict | None = None) -> Response:
+    from flask import render_template
+
+    from .i18n import choose_lang, t
+
+    lang, _ = choose_lang(request)
+    body = render_template("error.html", lang=lang, t=lambda k: t(k, lang), switcher=[], status=status,
+                           title=title, detail=detail, license=None, version=None)
+    resp = Response(body, status=status, mimetype="text/html")
+    resp.headers["Content-Language"] = lang
+    resp.headers["Vary"] = "Accept, Accept-Language"
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
 def handle_http_exception(exc: HTTPException) -> Response:
     if isinstance(exc, Problem):
+        if wants_html():
+            return html_response(exc.code, exc.title, exc.description, exc.extra_headers)
         return problem_response(exc.code, exc.title, exc.description, exc.extra_headers, **exc.extra)
+    if wants_html():
+        return html_response(exc.code or 500, exc.name, exc.description or exc.name,
+                             {k: v for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")})
     resp = problem_response(exc.code or 500, exc.name, exc.description or exc.name)
     for k, v in exc.get_headers():
         if k.lower() not in ("content-type", "content-length"):

@@ -1,0 +1,91 @@
+"""HTTP details shared by every linked-data document: validators, Vary, signposting Link headers.
+
+Every document carries a strong ``ETag`` (hash of its bytes), ``Last-Modified`` (the newest input
+file of the served data), ``Vary`` and answers conditional requests with 304 (werkzeug's
+``make_conditional``). Documents are small and the data is read-only, so their bytes are memoised.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Response, current_app, request
+
+from . import paths
+
+LICENSE_IRI_DEFAULT = "https://creativecommons.org/licenses/by-sa/4.0/"
+
+
+def license_iri() -> str:
+    return current_app.config.get("DATA_LICENSE") or LICENSE_IRI_DEFAULT
+
+
+def data_last_modified() -> datetime:
+    """When the served data last changed: the newest mtime of its input files (start-up time otherwise)."""
+    ext = current_app.extensions
+    if "cec_kg.last_modified" not in ext:
+        files: list[Path] = []
+        data = current_app.config.get("DATA")
+        try:
+            if data:
+                from .store import rdf_files
+
+                files = rdf_files([Path(p) for p in ([data] if isinstance(data, (str, Path)) else data)])
+            elif not current_app.config.get("BACKEND"):
+                from .build import input_files
+
+                files = [p for p, _ in input_files()]
+        except (OSError, ValueError):
+            files = []
+        stamps = [f.stat().st_mtime for f in files if f.exists()]
+        when = datetime.fromtimestamp(max(stamps), timezone.utc) if stamps else datetime.now(timezone.utc)
+        ext["cec_kg.last_modified"] = when.replace(microsecond=0)
+    return ext["cec_kg.last_modified"]
+
+
+def link_header(links: list[tuple[str, str, str | None]]) -> str:
+    """RFC 8288 Link header from (target, rel, media type) triples."""
+    parts = []
+    for target, rel, mt in links:
+        part = f'<{target}>; rel="{rel}"'
+        if mt:
+            part += f'; type="{mt}"'
+        parts.append(part)
+    return ", ".join(parts)
+
+
+def document_response(body: bytes | str, mimetype: str, *, vary: str = "Accept, Accept-Language",
+                      content_location: str | None = None, links: list | None = None,
+                      content_language: str | None = None, max_age: int = 300,
+                      immutable: bool = False, cors: bool = False) -> Response:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    resp = Response(data, mimetype=mimetype)
+    if mimetype.startswith("text/") or mimetype.endswith(("+xml", "+json", "/json", "/xml")):
+        resp.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    if vary:
+        resp.headers["Vary"] = vary
+    if content_location:
+        resp.headers["Content-Location"] = content_location
+    if links:
+        resp.headers["Link"] = link_header(links)
+    if content_language:
+        resp.headers["Content-Language"] = content_language
+    if cors:
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    resp.last_modified = data_last_modified()
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 31_536_000 if immutable else max_age
+    if immutable:
+        resp.cache_control.immutable = True
+    return resp.make_conditional(request)
+
+
+def see_other(location: str, vary: str = "Accept, Accept-Language") -> Response:
+    resp = Response(f"See {location}\n", status=303, mimetype="text/plain")
+    resp.headers["Location"] = location
+    resp.headers["Vary"] = vary
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 300
+    return resp
