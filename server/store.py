@@ -53,7 +53,7 @@ class Store:
 
     kind = "abstract"
 
-    def query(self, sparql: str, *, default_graphs=None, named_graphs=None, substitutions=None):
+    def query(self, sparql: str, *, default_graphs=None, named_graphs=None, substitutions=None, base_iri=None):
         """Run a query in process; pyoxigraph results (QuerySolutions, QueryBoolean or triples)."""
         raise NotImplementedError
 
@@ -155,8 +155,10 @@ class EmbeddedStore(Store):
         if self.pool is not None:
             self.pool.close()
 
-    def query(self, sparql: str, *, default_graphs=None, named_graphs=None, substitutions=None):
+    def query(self, sparql: str, *, default_graphs=None, named_graphs=None, substitutions=None, base_iri=None):
         kwargs = {"substitutions": substitutions} if substitutions else {}
+        if base_iri:
+            kwargs["base_iri"] = base_iri
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         elif self.union_default_graph:
@@ -247,7 +249,9 @@ class RemoteStore(Store):
                "text/tab-separated-values": ox.QueryResultsFormat.TSV}.get(ctype, ox.QueryResultsFormat.JSON)
         return ox.parse_query_results(body, format=fmt)
 
-    def query(self, sparql: str, *, default_graphs=None, named_graphs=None, substitutions=None):
+    def query(self, sparql: str, *, default_graphs=None, named_graphs=None, substitutions=None, base_iri=None):
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         if substitutions:
             values = " ".join(f"?{k.value if hasattr(k, 'value') else k}" for k in substitutions)
             row = " ".join(str(v) for v in substitutions.values())
