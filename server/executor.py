@@ -47,6 +47,7 @@ class Job:
     union_default_graph: bool = True
     row_cap: int = 100_000
     bounded: bool = False
+    base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
 
 
 class QueryTimeout(Exception):
@@ -90,7 +91,7 @@ def run_job(store, job: Job):
 
     from .results import serialize
 
-    kwargs = {}
+    kwargs = {"base_iri": job.base_iri} if job.base_iri else {}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     elif job.union_default_graph:

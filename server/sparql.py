@@ -170,7 +170,8 @@ def answer(req: ProtocolRequest) -> Response:
     media_type = negotiate(request, RDF_OFFERS if graph_form else RESULT_OFFERS, override=req.format)
     cap = int(cfg["MAX_RESULT_ROWS"])
     key = hashlib.blake2b("\0".join([req.query, repr(req.default_graphs), repr(req.named_graphs),
-                                     media_type, str(cap)]).encode("utf-8"), digest_size=10).hexdigest()
+                                     media_type, str(cap), request.base_url]).encode("utf-8"),
+                          digest_size=10).hexdigest()
     etag = f"{store.content_hash()}-{key}"
     is_get = request.method in ("GET", "HEAD")
     use_gzip = request.accept_encodings["gzip"] > 0 and request.accept_encodings.quality("identity") >= 0
@@ -186,7 +187,7 @@ def answer(req: ProtocolRequest) -> Response:
     if entry is None:
         job = Job(query=req.query, media_type=media_type, default_graphs=req.default_graphs,
                   named_graphs=req.named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
-                  bounded=info.limit is not None and info.limit <= cap)
+                  bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url)
         started = time.perf_counter()
         try:
             outcome = store.run(job, req.timeout)

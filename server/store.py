@@ -262,7 +262,8 @@ class RemoteStore(Store):
         from .results import serialize
 
         def work():
-            results = self._fetch(job.query, job.default_graphs, job.named_graphs, timeout)
+            query = f"BASE <{job.base_iri}>\n{job.query}" if job.base_iri else job.query
+            results = self._fetch(query, job.default_graphs, job.named_graphs, timeout)
             return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded)
 
         future = self._threads.submit(work)
