@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -101,10 +102,13 @@ def dumps_dir() -> Path:
                             prefixes=d.PREFIXES if suffix in ("ttl", "trig") else None)
         for name, payload in ((f"{DUMP_NAME}.{suffix}", data),
                               (f"{DUMP_NAME}.{suffix}.gz", gzip.compress(data, mtime=0))):
-            (target / name).write_bytes(payload)
+            tmp = target / f".{name}.{os.getpid()}"
+            tmp.write_bytes(payload)
+            tmp.replace(target / name)       # atomic: several workers may build the dumps at once
             sums.append(f"{hashlib.sha256(payload).hexdigest()}  {name}\n")
-    (target / "SHA256SUMS.tmp").write_text("".join(sums))
-    (target / "SHA256SUMS.tmp").replace(target / "SHA256SUMS")
+    tmp = target / f".SHA256SUMS.{os.getpid()}"
+    tmp.write_text("".join(sums))
+    tmp.replace(target / "SHA256SUMS")
     return target
 
 

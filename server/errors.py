@@ -31,8 +31,7 @@ def problem_response(status: int, title: str, detail: str, headers: dict | None 
 def wants_html() -> bool:
     """A browser (text/html preferred over JSON, explicitly) gets the error as an HTML page."""
     accept = request.accept_mimetypes
-    return (accept.best_match([PROBLEM_JSON, "application/json", "text/html"]) == "text/html"
-            and accept["text/html"] > accept["*/*"])
+    return accept.quality("text/html") > max(accept.quality(PROBLEM_JSON), accept.quality("application/json"))
 
 
 def html_response(status: int, title: str, detail: str, headers: dict | None = None) -> Response:

@@ -6,6 +6,7 @@ file of the served data), ``Vary`` and answers conditional requests with 304 (we
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,17 @@ from flask import Response, current_app, request
 
 from . import paths
 
+GZIP_MIN_BYTES = 1024
 LICENSE_IRI_DEFAULT = "https://creativecommons.org/licenses/by-sa/4.0/"
+
+
+def _gzipped(etag: str, data: bytes) -> bytes:
+    memo = current_app.extensions.setdefault("cec_kg.ld_gzip", {})
+    if etag not in memo:
+        if len(memo) > 2048:
+            memo.clear()
+        memo[etag] = gzip.compress(data, compresslevel=6, mtime=0)
+    return memo[etag]
 
 
 def license_iri() -> str:
@@ -60,9 +71,19 @@ def document_response(body: bytes | str, mimetype: str, *, vary: str = "Accept, 
                       content_language: str | None = None, max_age: int = 300,
                       immutable: bool = False, cors: bool = False) -> Response:
     data = body.encode("utf-8") if isinstance(body, str) else body
+    etag = hashlib.sha256(data).hexdigest()[:32]
+    # Compress here (not in the app-wide hook) so the ETag a client sees is the one we compare.
+    gz = len(data) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"] > 0
+    if gz:
+        data = _gzipped(etag, data)
+        etag += "-gz"
     resp = Response(data, mimetype=mimetype)
+    if gz:
+        resp.headers["Content-Encoding"] = "gzip"
     if mimetype.startswith("text/") or mimetype.endswith(("+xml", "+json", "/json", "/xml")):
         resp.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    if len(data) >= GZIP_MIN_BYTES or gz:
+        vary = ", ".join(v for v in (vary, "Accept-Encoding") if v)
     if vary:
         resp.headers["Vary"] = vary
     if content_location:
@@ -73,7 +94,7 @@ def document_response(body: bytes | str, mimetype: str, *, vary: str = "Accept, 
         resp.headers["Content-Language"] = content_language
     if cors:
         resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    resp.set_etag(etag)
     resp.last_modified = data_last_modified()
     resp.cache_control.public = True
     resp.cache_control.max_age = 31_536_000 if immutable else max_age

@@ -1,0 +1,290 @@
+"""Dereferencing and entity documents, over HTTP against a real `cec-kg serve` process.
+
+The URI layout (docs/MODEL.md, DESIGN.md "Identifiers"): /id/{kind}/{slug} answers 303 to /page/…
+(HTML) or /data/….{ttl,jsonld,rdf,nt}; unknown IRIs are 404 before any 406; documents carry
+validators, Vary, Link signposting; pages speak en/es/fr.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+import requests
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+
+pytestmark = pytest.mark.live
+
+ID = Namespace("https://w3id.org/cec-kg/id/")
+CEC = Namespace("https://w3id.org/cec-kg/ontology#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SEED = URIRef("https://w3id.org/cec-kg/source/seed")
+FORMATS = {"ttl": ("text/turtle", "turtle"), "jsonld": ("application/ld+json", "json-ld"),
+           "rdf": ("application/rdf+xml", "xml"), "nt": ("application/n-triples", "nt")}
+
+
+def get(server, path, **headers):
+    return requests.get(server.url(path), headers=headers, allow_redirects=False, timeout=30)
+
+
+def parse(resp, fmt) -> Graph:
+    g = Graph()
+    g.parse(data=resp.content, format=FORMATS[fmt][1])
+    return g
+
+
+# -- 303 See Other and content negotiation ---------------------------------------------------------
+
+@pytest.mark.parametrize("accept,target", [
+    ("text/html", "/page/party/mexico"),
+    ("application/xhtml+xml,text/html;q=0.9,*/*;q=0.8", "/page/party/mexico"),
+    ("text/turtle", "/data/party/mexico.ttl"),
+    ("application/ld+json", "/data/party/mexico.jsonld"),
+    ("application/rdf+xml", "/data/party/mexico.rdf"),
+    ("application/n-triples", "/data/party/mexico.nt"),
+    ("*/*", "/data/party/mexico.ttl"),
+    ("text/turtle;q=0.5, application/ld+json", "/data/party/mexico.jsonld"),
+], ids=["html", "browser", "turtle", "jsonld", "rdfxml", "ntriples", "any", "qvalues"])
+def test_thing_answers_303_to_the_negotiated_document(live_server, accept, target):
+    r = get(live_server, "/id/party/mexico", Accept=accept)
+    assert r.status_code == 303, f"{accept}: expected 303, got {r.status_code} {r.text[:200]}"
+    assert r.headers["Location"].endswith(target), f"{accept}: Location {r.headers['Location']}, expected {target}"
+    assert "Accept" in r.headers.get("Vary", ""), "a negotiated 303 must say Vary: Accept"
+
+
+def test_no_accept_header_gets_turtle(live_server):
+    r = requests.get(live_server.url("/id/party/mexico"), headers={"Accept": None}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/data/party/mexico.ttl")
+
+
+@pytest.mark.parametrize("path,target", [
+    ("/id/party/mexico?format=jsonld", "/data/party/mexico.jsonld"),
+    ("/id/party/mexico?format=text/turtle", "/data/party/mexico.ttl"),
+    ("/id/party/mexico?format=html", "/page/party/mexico"),
+    ("/id/party/mexico.rdf", "/data/party/mexico.rdf"),
+    ("/id/party/mexico.html", "/page/party/mexico"),
+])
+def test_explicit_format_wins_over_accept(live_server, path, target):
+    r = get(live_server, path, Accept="application/n-triples")
+    assert r.status_code == 303 and r.headers["Location"].endswith(target), (path, r.status_code, r.headers.get("Location"))
+
+
+def test_unknown_entity_is_404_before_406(live_server):
+    r = get(live_server, "/id/party/atlantis", Accept="image/png")
+    assert r.status_code == 404, "unknown IRI must be 404 even when the Accept header cannot be met"
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == 404 and "/sitemap.xml" in body["detail"], body
+
+
+def test_unknown_entity_for_a_browser_is_an_html_page(live_server):
+    r = get(live_server, "/id/party/atlantis", Accept="text/html,*/*;q=0.8", **{"Accept-Language": "fr"})
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+    assert r.headers.get("Content-Language") == "fr"
+    assert "atlantis" in r.text and "<script" not in r.text
+
+
+def test_known_entity_with_unsupported_type_is_406(live_server):
+    r = get(live_server, "/id/party/mexico", Accept="image/png")
+    assert r.status_code == 406
+    assert "text/turtle" in r.json()["detail"], "the 406 must list what is available"
+
+
+@pytest.mark.parametrize("path", ["/id/Party/Mexico", "/id/party/../../etc/passwd", "/id/party/mex%00ico",
+                                  "/data/party/mexico.exe", "/page/nothing/here", "/source/nowhere"])
+def test_malformed_or_unknown_paths_are_404(live_server, path):
+    r = get(live_server, path)
+    assert r.status_code == 404, f"{path}: {r.status_code}"
+
+
+def test_source_graph_iris_dereference(live_server):
+    r = get(live_server, "/source/seed", Accept="text/turtle")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/data/source/seed.ttl")
+    doc = get(live_server, "/data/source/seed.ttl")
+    g = parse(doc, "ttl")
+    assert (SEED, None, None) in g, "the seed source describes itself (provenance graph)"
+
+
+# -- Documents: headers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_document_headers(live_server, fmt):
+    mt = FORMATS[fmt][0]
+    r = get(live_server, f"/data/organization/cec.{fmt}")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith(mt)
+    assert {"Accept", "Accept-Language"} <= {v.strip() for v in r.headers["Vary"].split(",")}
+    assert r.headers["Content-Location"] == f"/data/organization/cec.{fmt}"
+    assert r.headers.get("ETag") and r.headers.get("Last-Modified")
+    links = requests.utils.parse_header_links(r.headers["Link"])
+    rels = {(link["rel"], link["url"]) for link in links}
+    assert ("cite-as", "https://w3id.org/cec-kg/id/organization/cec") in rels, rels
+    assert any(rel == "license" for rel, _ in rels), rels
+    for other, (other_mt, _) in FORMATS.items():
+        if other != fmt:
+            assert ("alternate", f"/data/organization/cec.{other}") in rels, f"no alternate link to {other}"
+    assert ("alternate", "/page/organization/cec") in rels
+
+
+def test_document_without_suffix_negotiates_with_content_location(live_server):
+    r = get(live_server, "/data/party/canada", Accept="application/ld+json")
+    assert r.status_code == 200 and r.headers["Content-Location"] == "/data/party/canada.jsonld"
+    assert json.loads(r.content)
+
+
+@pytest.mark.parametrize("path", ["/data/party/canada.ttl", "/page/party/canada"])
+def test_conditional_get_and_head(live_server, path):
+    r = get(live_server, path)
+    assert r.status_code == 200
+    again = get(live_server, path, **{"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304 and not again.content, "same ETag must give 304 with no body"
+    since = get(live_server, path, **{"If-Modified-Since": r.headers["Last-Modified"]})
+    assert since.status_code == 304, "If-Modified-Since the Last-Modified must give 304"
+    stale = get(live_server, path, **{"If-None-Match": '"not-the-etag"'})
+    assert stale.status_code == 200
+    head = requests.head(live_server.url(path), timeout=30)
+    assert head.status_code == 200 and head.headers["ETag"] == r.headers["ETag"] and not head.content
+
+
+# -- Documents: content --------------------------------------------------------------------------------
+
+def test_entity_document_holds_own_incoming_labels_and_sources(live_server):
+    g = parse(get(live_server, "/data/party/mexico.ttl"), "ttl")
+    mexico = ID["party/mexico"]
+    cec = ID["organization/cec"]
+    assert (mexico, RDF.type, CEC.Party) in g, "own statements"
+    assert (cec, CEC.hasParty, mexico) in g, "statements pointing at the entity"
+    assert any(True for _ in g.objects(cec, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))), \
+        "labels of every entity it mentions"
+    doc = URIRef("https://w3id.org/cec-kg/data/party/mexico")
+    assert (doc, FOAF.primaryTopic, mexico) in g
+    assert (doc, DCTERMS.license, None) in g
+    stmts = [s for s in g.subjects(RDF.subject, mexico) if (s, RDF.predicate, RDF.type) in g
+             and (s, RDF.object, CEC.Party) in g]
+    assert stmts, "each fact is reified with its source"
+    assert (stmts[0], PROV.wasDerivedFrom, SEED) in g, "the seed states Mexico is a Party"
+    assert (SEED, DCTERMS.title, None) in g, "the cited source is named"
+
+
+def test_disagreeing_sources_both_kept_with_their_graphs(live_server):
+    """The seed dates the Cozumel factual record 1998, the registry 1997-10-25: both, each sourced."""
+    g = parse(get(live_server, "/data/factual-record/cozumel.ttl"), "ttl")
+    coz = ID["factual-record/cozumel"]
+    issued = {o for o in g.objects(coz, DCTERMS.issued)}
+    assert Literal("1998", datatype=XSD.gYear) in issued and Literal("1997-10-25", datatype=XSD.date) in issued, issued
+    by_value = {}
+    for st in g.subjects(RDF.predicate, DCTERMS.issued):
+        by_value[g.value(st, RDF.object)] = set(g.objects(st, PROV.wasDerivedFrom))
+    assert by_value[Literal("1998", datatype=XSD.gYear)] == {SEED}
+    registry = by_value[Literal("1997-10-25", datatype=XSD.date)]
+    assert registry and all("factual-records-registry" in str(s) for s in registry), registry
+
+
+def test_canonical_iris_in_rdf_local_links_in_html(live_server):
+    ttl = get(live_server, "/data/party/mexico.ttl").text
+    assert "127.0.0.1" not in ttl, "RDF must keep canonical https://w3id.org/cec-kg/ IRIs"
+    html = get(live_server, "/page/party/mexico").text
+    assert 'href="/page/organization/cec"' in html, "HTML links stay on the serving origin"
+
+
+# -- HTML pages ----------------------------------------------------------------------------------------
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.scripts, self.alternates, self.in_jsonld, self.jsonld = [], [], [], False, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if tag == "link" and a.get("rel") == "alternate" and a.get("type"):
+            self.alternates.append((a["type"], a["href"]))
+        if tag == "script":
+            self.scripts.append(a)
+            self.in_jsonld = a.get("type") == "application/ld+json"
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_jsonld = False
+
+    def handle_data(self, data):
+        if self.in_jsonld:
+            self.jsonld.append(data)
+
+
+@pytest.mark.parametrize("accept_language,lang,heading", [
+    ("en", "en", "Commission for Environmental Cooperation"),
+    ("es-MX,es;q=0.9", "es", "Comisión para la Cooperación Ambiental"),
+    ("fr-CA, fr;q=0.9, en;q=0.5", "fr", "Commission de coopération environnementale"),
+    ("de", "en", "Commission for Environmental Cooperation"),
+])
+def test_page_language_from_accept_language(live_server, accept_language, lang, heading):
+    r = get(live_server, "/page/organization/cec", **{"Accept-Language": accept_language})
+    assert r.status_code == 200 and r.headers["Content-Language"] == lang
+    assert f'<html lang="{lang}">' in r.text
+    h1 = re.search(r"<h1>(.*?)</h1>", r.text, re.S).group(1)
+    assert heading in h1, f"{accept_language}: h1 is {h1!r}"
+    assert "Accept-Language" in r.headers["Vary"]
+
+
+def test_lang_parameter_overrides_and_switcher_links(live_server):
+    r = get(live_server, "/page/organization/cec?lang=es", **{"Accept-Language": "fr"})
+    assert r.headers["Content-Language"] == "es"
+    for code in ("en", "fr"):
+        assert f'href="/page/organization/cec?lang={code}"' in r.text, f"switcher lacks a link to {code}"
+    assert 'aria-current="true" lang="es"' in r.text, "the current language is marked in the switcher"
+    assert 'href="/page/party/mexico?lang=es"' in r.text, "an explicit language carries over to linked pages"
+
+
+def test_missing_translation_falls_back_visibly(live_server):
+    """Mexico has a Spanish name in no source: the English one shows, marked as a fallback."""
+    r = get(live_server, "/page/factual-record/cozumel?lang=es")
+    assert re.search(r'class="fallback" lang="en"[^>]*>Mexico<sup class="fallback-mark">en</sup>', r.text), \
+        "an English label on a Spanish page must be marked"
+
+
+def test_page_content_property_labels_dates_incoming_sources(live_server):
+    es = get(live_server, "/page/factual-record/cozumel?lang=es").text
+    assert "25 de octubre de 1997" in es, "dates are formatted for the language"
+    assert "parte interesada" in es or "parte en cuestión" in es, "property labels come from the vocabulary in Spanish"
+    fr = get(live_server, "/page/factual-record/cozumel?lang=fr").text
+    assert "25 octobre 1997" in fr
+    en = get(live_server, "/page/factual-record/cozumel?lang=en").text
+    assert "25 October 1997" in en
+    mexico = get(live_server, "/page/party/mexico?lang=en").text
+    assert 'class="incoming"' in mexico and "Cozumel" in mexico, "incoming links are listed"
+    assert re.search(r'<li id="source-1"', mexico), "sources are cited"
+    assert "Cite this" in mexico and "https://w3id.org/cec-kg/id/party/mexico" in mexico
+
+
+def test_page_alternates_and_schema_org(live_server):
+    r = get(live_server, "/page/organization/cec")
+    p = Links()
+    p.feed(r.text)
+    types = {mt for mt, _ in p.alternates}
+    assert {"text/turtle", "application/ld+json", "application/rdf+xml", "application/n-triples"} <= types
+    data = json.loads("".join(p.jsonld))
+    assert data["@context"] == "https://schema.org" and data["@id"] == "https://w3id.org/cec-kg/id/organization/cec"
+    assert "GovernmentOrganization" in (data["@type"] if isinstance(data["@type"], list) else [data["@type"]])
+    assert data["name"] == "Commission for Environmental Cooperation"
+    assert not [s for s in p.scripts if s.get("src")], "no script is loaded"
+    links = requests.utils.parse_header_links(r.headers["Link"])
+    assert {"describedby", "cite-as", "license"} <= {link["rel"] for link in links}
+
+
+def test_pages_load_nothing_from_the_network(live_server):
+    for path in ("/", "/page/organization/cec", "/dataset", "/dumps/", "/shapes"):
+        html = get(live_server, path, Accept="text/html").text
+        assets = [tag for tag in re.findall(r"<(?:link|script|img|iframe)[^>]*>", html)
+                  if not tag.startswith("<link") or re.search(r'rel="(?:stylesheet|icon|preload|modulepreload)"', tag)]
+        external = [tag for tag in assets if re.search(r'(?:src|href)="(?:https?:)?//', tag)]
+        stylesheets = re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', html)
+        assert not external, f"{path} loads an asset from the network"
+        assert all(s.startswith("/static/") for s in stylesheets), stylesheets
+
+
+def test_html_is_escaped(live_server):
+    r = get(live_server, "/page/organization/cec?lang=<script>alert(1)</script>")
+    assert r.status_code == 200 and "<script>alert(1)" not in r.text
