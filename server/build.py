@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 import owlrl
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from . import paths
@@ -74,6 +74,10 @@ def entailments(ds: Dataset) -> Graph:
         if (s, p, o) in union or not isinstance(s, URIRef) or not str(s).startswith(str(ID)):
             continue
         if p == RDF.type and o in (RDFS.Resource, RDFS.Class, RDF.Property, OWL.Thing):
+            continue
+        if isinstance(o, Literal) and next(union.triples((s, None, o)), None) is None:
+            # owlrl's literal proxies conflate equal lexical forms ("Montreal" and "Montreal"@en): an
+            # RDFS literal entailment (sub-property) always repeats a literal the subject already has.
             continue
         inferred.add((s, p, o))
     return inferred

@@ -111,3 +111,13 @@ def test_build_is_cached_by_input_hash():
     first = build.built_nquads()
     assert first.exists() and build.inputs_hash() in first.name, f"{first} is not keyed by the inputs' hash"
     assert build.built_nquads() == first, "a second build with unchanged inputs must reuse the cached file"
+
+
+def test_entailed_literals_repeat_asserted_ones(store):
+    """RDFS entails a literal only through a sub-property, so the subject already has that exact
+    literal (same language tag, same datatype). owlrl's literal handling once conflated "Montreal"
+    with "Montreal"@en and invented untagged names: this guards against it."""
+    invented = [f"{r[0].value} {r[1].value} {r[2]}" for r in store.query(f"""SELECT ?s ?p ?o WHERE {{
+        GRAPH <{ENTAILMENT_GRAPH}> {{ ?s ?p ?o FILTER(isLiteral(?o)) }}
+        FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?q ?o }} FILTER(?g != <{ENTAILMENT_GRAPH}>) }} }}""")]
+    assert not invented, "entailed literals no source states:\n" + "\n".join(invented)
