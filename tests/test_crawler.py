@@ -1,0 +1,186 @@
+"""A crawler over the live server: every entity under our namespace dereferences, in every format.
+
+Entities are discovered twice — by SPARQL and by following the links of the HTML pages from the home
+page — and every one must pass: each Accept (Turtle, JSON-LD, RDF/XML, N-Triples, HTML, */*, none)
+answers 303 to a document that parses, holds the entity's asserted triples exactly as SPARQL sees
+them (outgoing and incoming), agrees across formats, and revalidates with 304; an unsupported type
+gets 406.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from urllib.parse import urljoin, urlparse
+
+import pytest
+import requests
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+pytestmark = pytest.mark.live
+
+BASE = "https://w3id.org/cec-kg/"
+ID = BASE + "id/"
+ENTAILMENTS = BASE + "graph/entailments"
+RDF_ACCEPTS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
+               "application/n-triples": "nt"}
+ACCEPTS = [*RDF_ACCEPTS, "text/html", "*/*", None]
+
+
+def sparql(session: requests.Session, server, query: str) -> list[dict]:
+    r = session.get(server.url("/sparql"), params={"query": query},
+                    headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert r.status_code == 200, r.text[:500]
+    return r.json()["results"]["bindings"]
+
+
+def term(b: dict):
+    if b["type"] == "uri":
+        return URIRef(b["value"])
+    if b["type"] == "bnode":
+        return BNode(b["value"])
+    return Literal(b["value"], lang=b.get("xml:lang"), datatype=b.get("datatype"))
+
+
+def blank_free(t):
+    """Blank node labels differ between documents: compare them as one placeholder."""
+    return tuple("_:b" if isinstance(x, BNode) else x for x in t)
+
+
+@pytest.fixture(scope="module")
+def session():
+    with requests.Session() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def asserted(live_server, session):
+    """Every asserted triple (not entailed) that has one of our entities as subject or object."""
+    rows = sparql(session, live_server, f"""
+        SELECT DISTINCT ?s ?p ?o WHERE {{
+          GRAPH ?g {{ ?s ?p ?o }}
+          FILTER (?g != <{ENTAILMENTS}>)
+          FILTER ((isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) || (isIRI(?o) && STRSTARTS(STR(?o), "{ID}")))
+        }}""")
+    out, inc = defaultdict(set), defaultdict(set)
+    for r in rows:
+        s, p, o = term(r["s"]), term(r["p"]), term(r["o"])
+        if str(s).startswith(ID):
+            out[str(s)].add(blank_free((s, p, o)))
+        if isinstance(o, URIRef) and str(o).startswith(ID):
+            inc[str(o)].add(blank_free((s, p, o)))
+    return out, inc
+
+
+@pytest.fixture(scope="module")
+def entities_by_sparql(asserted) -> set[str]:
+    out, inc = asserted
+    return set(out) | set(inc)
+
+
+@pytest.fixture(scope="module")
+def entities_by_links(live_server, session) -> set[str]:
+    """Breadth-first over the HTML pages from the home page, collecting every /page/{key} link."""
+    seen_pages: set[str] = set()
+    queue = ["/"]
+    found: set[str] = set()
+    while queue:
+        path = queue.pop()
+        r = session.get(live_server.url(path), headers={"Accept": "text/html"}, timeout=30)
+        assert r.status_code == 200, f"{path} linked from a page answers {r.status_code}"
+        for href in re.findall(r'href="([^"#]+)', r.text):
+            url = urlparse(urljoin(live_server.url(path), href))
+            if url.netloc != urlparse(live_server.base).netloc or not url.path.startswith("/page/"):
+                continue
+            if url.path not in seen_pages:
+                seen_pages.add(url.path)
+                queue.append(url.path)
+                key = url.path[len("/page/"):]
+                if not key.startswith(("source/", "graph/")):
+                    found.add(ID + key)
+    return found
+
+
+def test_entities_found_by_links_and_sparql_agree(entities_by_sparql, entities_by_links):
+    assert len(entities_by_sparql) > 50, f"only {len(entities_by_sparql)} entities: is the graph loaded?"
+    missing = entities_by_sparql - entities_by_links
+    assert not missing, f"{len(missing)} entities no page links to, e.g. {sorted(missing)[:5]}"
+    assert entities_by_links <= entities_by_sparql, sorted(entities_by_links - entities_by_sparql)[:5]
+
+
+def test_sitemap_lists_every_entity(live_server, session, entities_by_sparql):
+    text = session.get(live_server.url("/sitemap.xml"), timeout=30).text
+    pages = {urlparse(u).path for u in re.findall(r"<loc>([^<]+)</loc>", text)}
+    missing = {e for e in entities_by_sparql if "/page/" + e[len(ID):] not in pages}
+    assert not missing, f"sitemap misses {sorted(missing)[:5]}"
+
+
+def check_entity(server, session, iri: str, out: set, inc: set) -> list[str]:
+    """Every problem found dereferencing ``iri`` (empty when it passes)."""
+    problems: list[str] = []
+    path = "/id/" + iri[len(ID):]
+    graphs: dict[str, Graph] = {}
+    for accept in ACCEPTS:
+        headers = {"Accept": accept} if accept else {"Accept": None}
+        r = session.get(server.url(path), headers=headers, allow_redirects=False, timeout=30)
+        if r.status_code != 303 or "Location" not in r.headers:
+            problems.append(f"{accept}: {r.status_code} instead of 303")
+            continue
+        doc = session.get(urljoin(server.url(path), r.headers["Location"]), headers=headers, timeout=30)
+        if doc.status_code != 200:
+            problems.append(f"{accept}: document {r.headers['Location']} answers {doc.status_code}")
+            continue
+        ctype = doc.headers.get("Content-Type", "").split(";")[0]
+        if accept in (None, "*/*"):
+            expected = "text/turtle"
+        else:
+            expected = accept
+        if ctype != expected:
+            problems.append(f"{accept}: got {ctype}, expected {expected}")
+            continue
+        if ctype == "text/html":
+            if f"<code>{iri}</code>" not in doc.text:
+                problems.append("HTML page does not show the canonical IRI")
+        else:
+            try:
+                g = Graph().parse(data=doc.content, format=RDF_ACCEPTS[ctype])
+            except Exception as e:  # noqa: BLE001 - any parser error is a failure to report
+                problems.append(f"{ctype}: does not parse: {e}")
+                continue
+            graphs[ctype] = g
+        tag = doc.headers.get("ETag")
+        again = session.get(doc.url, headers={**headers, "If-None-Match": tag or ""}, timeout=30)
+        if not tag or again.status_code != 304:
+            problems.append(f"{accept}: revalidation with ETag {tag} gives {again.status_code}, not 304")
+    r = session.get(server.url(path), headers={"Accept": "image/png"}, allow_redirects=False, timeout=30)
+    if r.status_code != 406:
+        problems.append(f"image/png: {r.status_code} instead of 406")
+    if len(graphs) != len(RDF_ACCEPTS):
+        return problems
+    first, ttl = next(iter(graphs.values())), graphs["text/turtle"]
+    for ctype, g in graphs.items():
+        if not isomorphic(g, ttl):
+            problems.append(f"{ctype} disagrees with Turtle ({len(g)} vs {len(ttl)} triples)")
+    subject = URIRef(iri)
+    doc_out = {blank_free(t) for t in first.triples((subject, None, None))}
+    doc_in = {blank_free(t) for t in first.triples((None, None, subject))
+              if not str(t[0]).startswith(BASE + "data/")}   # the document's own metadata and reifications
+    if doc_out != out:
+        problems.append(f"outgoing triples differ from SPARQL: missing {sorted(out - doc_out)[:2]}, "
+                        f"extra {sorted(doc_out - out)[:2]}")
+    if doc_in != inc:
+        problems.append(f"incoming triples differ from SPARQL: missing {sorted(inc - doc_in)[:2]}, "
+                        f"extra {sorted(doc_in - inc)[:2]}")
+    return problems
+
+
+def test_every_entity_dereferences_in_every_format(live_server, session, asserted, entities_by_sparql):
+    out, inc = asserted
+    failures = {}
+    for iri in sorted(entities_by_sparql):
+        problems = check_entity(live_server, session, iri, out.get(iri, set()), inc.get(iri, set()))
+        if problems:
+            failures[iri] = problems
+    passed = len(entities_by_sparql) - len(failures)
+    detail = "\n".join(f"{iri}: {'; '.join(p)}" for iri, p in sorted(failures.items())[:10])
+    assert not failures, f"{passed}/{len(entities_by_sparql)} entities pass; failures:\n{detail}"
