@@ -38,7 +38,7 @@ SHORT_NAMES = {
     "csv": "text/csv", "tsv": "text/tab-separated-values",
     "ttl": "text/turtle", "turtle": "text/turtle", "nt": "application/n-triples",
     "ntriples": "application/n-triples", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
-    "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml", "owl": "application/rdf+xml",
+    "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "owl": "application/rdf+xml",
     "trig": "application/trig", "nq": "application/n-quads", "nquads": "application/n-quads",
     "n3": "text/n3", "html": "text/html",
 }

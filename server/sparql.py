@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from . import get_store, guard
 from .errors import Problem
 from .executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout
-from .negotiation import RDF, RESULTS, negotiate
+from .negotiation import RDF, RESULTS, expand_format, negotiate
 
 bp = Blueprint("sparql", __name__)
 
@@ -45,7 +45,7 @@ class ProtocolRequest:
     default_graphs: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
     timeout: float
-    format: str | None
+    formats: tuple[str, ...]      # `format=` / `output=` values (clients such as SPARQLWrapper send several)
 
 
 def _utf8(data: bytes, what: str) -> str:
@@ -124,7 +124,7 @@ def read_request() -> ProtocolRequest:
                            default_graphs=tuple(dg) if dataset else None,
                            named_graphs=tuple(ng) if dataset else None,
                            timeout=_timeout(params.get("timeout")),
-                           format=params.get("format") or None)
+                           formats=tuple(v for v in params.getlist("format") + params.getlist("output") if v))
 
 
 def _timeout(value: str | None) -> float:
@@ -139,6 +139,14 @@ def _timeout(value: str | None) -> float:
         raise Problem(400, "Bad timeout", f"timeout={value!r}: give a positive number of seconds (at most "
                       f"{cfg['MAX_QUERY_TIMEOUT']}).")
     return min(t, float(cfg["MAX_QUERY_TIMEOUT"]))
+
+
+def pick_format(values: tuple[str, ...], offers: list[str]) -> str | None:
+    """The first ``format=`` value naming one of ``offers``; else the first value (406 will say why)."""
+    for v in values:
+        if expand_format(v) in offers:
+            return v
+    return values[0] if values else None
 
 
 def syntax_problem(message: str) -> Problem:
@@ -158,7 +166,9 @@ def endpoint():
                           "an application/sparql-query body. GET /sparql without a query describes the service.")
         from .sd import service_description_response
 
-        return service_description_response(req.format)
+        from .negotiation import RDF as RDF_TABLE
+
+        return service_description_response(pick_format(req.formats, list(RDF_TABLE) + ["text/html"]))
     return answer(req)
 
 
@@ -167,7 +177,8 @@ def answer(req: ProtocolRequest) -> Response:
     store = get_store()
     info = guard.inspect(req.query, max_bytes=int(cfg["MAX_QUERY_BYTES"]), max_depth=int(cfg["MAX_NESTING"]))
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
-    media_type = negotiate(request, RDF_OFFERS if graph_form else RESULT_OFFERS, override=req.format)
+    offers = RDF_OFFERS if graph_form else RESULT_OFFERS
+    media_type = negotiate(request, offers, override=pick_format(req.formats, offers))
     cap = int(cfg["MAX_RESULT_ROWS"])
     key = hashlib.blake2b("\0".join([req.query, repr(req.default_graphs), repr(req.named_graphs),
                                      media_type, str(cap), request.base_url]).encode("utf-8"),
