@@ -35,7 +35,7 @@ from .negotiation import negotiate
 bp = Blueprint("vocabulary", __name__)
 
 OFFERS = ["text/html", "text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples"]
-RDFLIB_FORMATS = {"text/turtle": "turtle", "application/rdf+xml": "pretty-xml", "application/ld+json": "json-ld",
+RDFLIB_FORMATS = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
                   "application/n-triples": "nt"}
 SUFFIXES = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "owl": "application/rdf+xml",
             "jsonld": "application/ld+json", "nt": "application/n-triples", "html": "text/html"}
