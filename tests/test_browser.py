@@ -1,0 +1,120 @@
+"""Pages in a real browser: headless Debian chromium driven by Playwright (never a downloaded browser).
+
+An entity page renders in each language, the switcher works, links lead to pages that render, and
+no page logs a console error or requests anything from another origin. One screenshot per language
+is kept under test-output/.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from cec_kg import paths
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+OUTPUT = paths.ROOT / "test-output"
+HEADINGS = {"en": "Commission for Environmental Cooperation", "es": "Comisión para la Cooperación Ambiental",
+            "fr": "Commission de coopération environnementale"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} missing in CI (.ci/run installs Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, live_server):
+    """A page that records console errors, failed requests and requests to any other origin."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1300}, java_script_enabled=False)
+    pg = context.new_page()
+    pg.problems = []
+    origin = urlparse(live_server.base).netloc
+    pg.on("console", lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("requestfailed", lambda r: pg.problems.append(f"request failed: {r.url}"))
+    pg.on("request", lambda r: pg.problems.append(f"off-origin request: {r.url}")
+          if urlparse(r.url).scheme in ("http", "https") and urlparse(r.url).netloc != origin else None)
+    pg.on("response", lambda r: pg.problems.append(f"{r.status} for {r.url}") if r.status >= 400 else None)
+    yield pg
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_entity_page_renders_in_each_language(page, live_server, lang):
+    """Also a screenshot per language; JavaScript is off, so this is what everybody gets."""
+    page.set_extra_http_headers({"Accept-Language": lang})
+    resp = page.goto(live_server.url("/id/organization/cec"))
+    assert resp.ok and page.url.endswith("/page/organization/cec"), page.url
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("h1").inner_text().strip() == HEADINGS[lang]
+    assert page.locator("table.facts tr").count() > 5, "statements are listed"
+    assert page.locator("section.sources li").count() >= 1, "sources are cited"
+    assert page.locator("h1").bounding_box()["height"] > 0
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"entity-organization-cec-{lang}.png"), full_page=True)
+    assert not page.problems, page.problems
+
+
+def test_language_switcher_works(page, live_server):
+    page.set_extra_http_headers({"Accept-Language": "en"})
+    page.goto(live_server.url("/page/organization/cec"))
+    page.get_by_role("link", name="Français").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "fr" and "lang=fr" in page.url
+    assert page.locator("h1").inner_text().strip() == HEADINGS["fr"]
+    page.get_by_role("link", name="Español").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().strip() == HEADINGS["es"]
+    # the chosen language follows the reader to the next page
+    page.locator("table.facts a[href^='/page/party/']").first.click()
+    page.wait_for_load_state()
+    assert "/page/party/" in page.url and page.locator("html").get_attribute("lang") == "es"
+    assert not page.problems, page.problems
+
+
+def test_links_lead_to_pages_that_render(page, live_server):
+    page.goto(live_server.url("/page/organization/cec"))
+    hrefs = sorted({a.get_attribute("href") for a in page.locator("main a[href^='/']").all()})
+    assert len(hrefs) > 10, hrefs
+    fragments: dict[str, set[str]] = {}
+    for href in hrefs:
+        path, _, fragment = href.partition("#")
+        fragments.setdefault(path, set()).update({fragment} if fragment else set())
+    for path, anchors in fragments.items():
+        if path.startswith("/data/") or path.startswith("/sparql"):
+            # RDF documents are downloads for a browser: fetch them rather than navigate
+            assert page.request.get(live_server.url(path)).ok, path
+            continue
+        resp = page.goto(live_server.url(path))
+        assert resp.ok, f"{path} answers {resp.status}"
+        assert page.locator("h1").count() >= 1, f"{path} has no heading"
+        for anchor in anchors:   # e.g. /ontology#hasParty: the term's place in the documentation
+            assert page.locator(f'[id="{anchor}"]').count() == 1, f"{path}#{anchor} lands nowhere"
+    assert not page.problems, page.problems
+
+
+def test_home_and_vocabulary_pages_render_without_errors(page, live_server):
+    page.set_extra_http_headers({"Accept": "text/html"})
+    for path in ("/", "/ontology", "/shapes", "/dataset", "/dumps/"):
+        resp = page.goto(live_server.url(path))
+        assert resp.status == 200, f"{path}: {resp.status}"
+        assert page.locator("h1").count() >= 1, f"{path}: nothing rendered"
+    assert not page.problems, page.problems
+    resp = page.goto(live_server.url("/id/nothing/here"))
+    assert resp.status == 404 and "nothing/here" in page.locator(".problem-detail").inner_text()
+    assert len(page.problems) == 2, page.problems   # the 404 itself, as response and as console message
