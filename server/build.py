@@ -17,6 +17,43 @@ from . import paths
 from .namespaces import ENTAILMENT_GRAPH, ID, ONTOLOGY_GRAPH, PROVENANCE_GRAPH, SEED_GRAPH
 
 
+# The class hierarchy of the reused vocabularies, as far as our classes reach into it, so that the
+# entailments answer `?x a org:Organization` or `?x a schema:CreativeWork` too. Our vocabulary states
+# only its own terms' super-terms; these are the standards' own axioms (SKOS label sub-properties are
+# left out on purpose: they would turn every prefLabel and abbreviation into one more rdfs:label).
+STANDARD_AXIOMS = """
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+# W3C ORG: FormalOrganization and OrganizationalUnit are Organizations; an Organization is a foaf:Agent;
+# a ChangeEvent is a prov:Activity.
+org:FormalOrganization rdfs:subClassOf org:Organization .
+org:OrganizationalUnit rdfs:subClassOf org:Organization .
+org:Organization rdfs:subClassOf foaf:Agent .
+org:ChangeEvent rdfs:subClassOf prov:Activity .
+# PROV-O: a Plan is an Entity.
+prov:Plan rdfs:subClassOf prov:Entity .
+# schema.org type hierarchy.
+schema:GovernmentOrganization rdfs:subClassOf schema:Organization .
+schema:Country rdfs:subClassOf schema:AdministrativeArea .
+schema:City rdfs:subClassOf schema:AdministrativeArea .
+schema:AdministrativeArea rdfs:subClassOf schema:Place .
+schema:Report rdfs:subClassOf schema:Article .
+schema:Article rdfs:subClassOf schema:CreativeWork .
+schema:Legislation rdfs:subClassOf schema:CreativeWork .
+schema:WebSite rdfs:subClassOf schema:CreativeWork .
+schema:Dataset rdfs:subClassOf schema:CreativeWork .
+schema:Collection rdfs:subClassOf schema:CreativeWork .
+schema:CreativeWorkSeries rdfs:subClassOf schema:CreativeWork .
+# Dublin Core terms: issued and dateSubmitted refine date.
+dcterms:issued rdfs:subPropertyOf dcterms:date .
+dcterms:dateSubmitted rdfs:subPropertyOf dcterms:date .
+"""
+
+
 def input_files() -> list[tuple[Path, str | None]]:
     """Every input file with the graph it goes to (None: the file names its own graphs)."""
     files: list[tuple[Path, str | None]] = [(paths.ONTOLOGY_FILE, ONTOLOGY_GRAPH)]
@@ -63,6 +100,7 @@ def entailments(ds: Dataset) -> Graph:
     closure = Graph()
     for t in union:
         closure.add(t)
+    closure.parse(data=STANDARD_AXIOMS, format="turtle")
     owlrl.DeductiveClosure(owlrl.RDFS_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
     for p, _, q in union.triples((None, OWL.inverseOf, None)):
         for s, _, o in list(closure.triples((None, p, None))):

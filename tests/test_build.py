@@ -47,6 +47,11 @@ ENTAILED = [
     ("id:submission/sem-96-001", "dcterms:dateSubmitted \"1996-01-17\"^^xsd:date", "cec:dateFiled ⊑ dcterms:dateSubmitted"),
     ("id:organization/cec", "org:hasMember id:party/canada", "cec:hasParty ⊑ org:hasMember"),
     ("id:party/canada", "org:memberOf id:organization/cec", "cec:hasParty owl:inverseOf cec:partyTo ⊑ org:memberOf"),
+    # Through the standards' own hierarchy (build.STANDARD_AXIOMS):
+    ("id:body/council", "a org:Organization", "cec:Body ⊑ org:OrganizationalUnit ⊑ org:Organization (ORG)"),
+    ("id:agency/usgs", "a schema:Organization", "cec:GovernmentAgency ⊑ schema:GovernmentOrganization ⊑ schema:Organization"),
+    ("id:factual-record/cozumel", "a schema:CreativeWork", "schema:Report ⊑ schema:Article ⊑ schema:CreativeWork"),
+    ("id:factual-record/cozumel", 'dcterms:date "1998"^^xsd:gYear', "dcterms:issued ⊑ dcterms:date"),
 ]
 
 

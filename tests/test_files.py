@@ -59,8 +59,10 @@ def test_file_parses(path: Path):
             pytest.fail(f"{path.relative_to(paths.ROOT)}: SPARQL syntax error: {e}")
         return
     if fmt == "json-ld":
-        json.loads(text)  # a JSON error names line and column
+        doc = json.loads(text)  # a JSON error names line and column
         g = Dataset().parse(data=text, format="json-ld")
+        if isinstance(doc, dict) and set(doc) == {"@context"}:
+            return  # a context document: it parses and states no triples by design
     elif fmt == "trig":
         g = Dataset().parse(data=text, format="trig")
     else:
