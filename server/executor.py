@@ -196,6 +196,28 @@ class QueryPool:
     def _ensure_process(self) -> None:
         if self._pid != os.getpid():   # forked (e.g. a granian worker): workers are per process
             self._reset()
+            self._replenish_async()
+
+    def _replenish_async(self) -> None:
+        """Keep ``size`` workers alive off the request path: a spawn can be slow (a new network
+        namespace waits while the kernel tears down those of killed workers)."""
+        threading.Thread(target=self._replenish, name="query-pool-replenish", daemon=True).start()
+
+    def _replenish(self) -> None:
+        while True:
+            with self._lock:
+                if self._count >= self.size:
+                    return
+                self._count += 1
+            try:
+                worker = self._spawn()
+            except OSError:
+                with self._lock:
+                    self._count -= 1
+                return
+            with self._lock:
+                self._idle.append(worker)
+                self._lock.notify()
 
     def _spawn(self) -> Worker:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -253,6 +275,9 @@ class QueryPool:
                 worker.kill()
                 self._count -= 1
             self._lock.notify()
+            replenish = not healthy and self._count < self.size
+        if replenish:
+            self._replenish_async()
 
     def run(self, job: Job, timeout: float):
         """Evaluate ``job`` in a worker; raise QueryTimeout / Busy / QuerySyntaxError / EvaluationError."""

@@ -1,0 +1,276 @@
+"""Hostile input: the endpoint stays read-only, never fetches anything, and stays bounded and responsive.
+
+- every update form is refused (4xx) and the data is unchanged afterwards;
+- SERVICE is refused before evaluation; FROM / FROM NAMED / graph parameters naming a local listener
+  or a file only select graphs of the store: the listener sees no connection, the file is never read;
+- the refusal is not fooled by strings, comments, IRIs or variables and refuses no legitimate query;
+- limits: query size (413), nesting depth (400, where Oxigraph server crashed), timeouts that really
+  stop the work (503 + Retry-After, never a cut 200) while a cheap query still answers in < 1 s.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from cec_kg import guard
+from cec_kg.errors import Problem
+
+DATA = """@prefix ex: <http://example.org/> .
+ex:g1 { ex:a ex:p "SERVICE" ; ex:q ex:b . ex:b ex:p "load" . }
+"""
+
+
+class Listener:
+    """A TCP listener on loopback that records every connection attempt."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(start_server, tmp_path_factory):
+    d = tmp_path_factory.mktemp("security-data")
+    (d / "data.trig").write_text(DATA, encoding="utf-8")
+    return start_server("--data", str(d), "--workers", "1", "--threads", "4", "--query-workers", "2",
+                        "--max-query-workers", "3", "--timeout", "5", "--max-timeout", "8")
+
+
+@pytest.fixture()
+def endpoint(server):
+    return server.url("/sparql")
+
+
+@pytest.fixture()
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+def count(endpoint) -> int:
+    r = requests.get(endpoint, params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}, timeout=10)
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def check_problem(r: requests.Response) -> dict:
+    assert 400 <= r.status_code < 500, f"expected a 4xx, got {r.status_code}: {r.text[:300]}"
+    assert r.headers["Content-Type"].startswith("application/problem+json"), r.headers["Content-Type"]
+    return r.json()
+
+
+# -- read-only -----------------------------------------------------------------------------------
+UPDATES = [
+    "INSERT DATA { GRAPH <http://example.org/g1> { <http://example.org/x> <http://example.org/p> 1 } }",
+    "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "CLEAR ALL",
+    "DROP GRAPH <http://example.org/g1>",
+    "LOAD <http://127.0.0.1:9/data.ttl>",
+    "WITH <http://example.org/g1> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "PREFIX ex: <http://example.org/>\nCOPY ex:g1 TO ex:g2",
+]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("update", UPDATES)
+def test_updates_refused(endpoint, update):
+    before = count(endpoint)
+    attempts = [
+        requests.post(endpoint, data={"update": update}, timeout=10),
+        requests.post(endpoint, data=update, headers={"Content-Type": "application/sparql-update"}, timeout=10),
+        requests.get(endpoint, params={"update": update}, timeout=10),
+        requests.get(endpoint, params={"query": update}, timeout=10),
+        requests.post(endpoint, data={"query": update}, timeout=10),
+        requests.post(endpoint, data=update, headers={"Content-Type": "application/sparql-query"}, timeout=10),
+    ]
+    for r in attempts:
+        check_problem(r)
+    assert count(endpoint) == before, "an update changed the data"
+
+
+# -- no fetching of any kind --------------------------------------------------------------------------
+@pytest.mark.live
+def test_service_never_connects(endpoint, listener):
+    for q in (f"SELECT * WHERE {{ SERVICE <{listener.url()}> {{ ?s ?p ?o }} }}",
+              f"SELECT * WHERE {{ SERVICE SILENT <{listener.url()}> {{ ?s ?p ?o }} }}",
+              f"PREFIX l: <{listener.url()}>\nSELECT * WHERE {{ ?s ?p ?o OPTIONAL {{ service l: {{ ?s ?p ?x }} }} }}",
+              f"SELECT * WHERE {{ BIND(<{listener.url()}> AS ?u) SERVICE ?u {{ ?s ?p ?o }} }}"):
+        body = check_problem(requests.get(endpoint, params={"query": q}, timeout=10))
+        assert "SERVICE" in body["detail"], body
+    time.sleep(0.3)
+    assert listener.connections == 0, "a SERVICE clause reached the network"
+
+
+@pytest.mark.live
+def test_dataset_clauses_never_fetch(endpoint, listener):
+    url = listener.url("/graph.ttl")
+    for params in ({"query": f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}"},
+                   {"query": f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
+                   {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": url},
+                   {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": url}):
+        r = requests.get(endpoint, params=params, timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["results"]["bindings"] == [], "a graph that is not in the store must be empty"
+    time.sleep(0.3)
+    assert listener.connections == 0, "a dataset clause reached the network"
+
+
+@pytest.mark.live
+def test_no_local_files(endpoint):
+    for params in ({"query": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"},
+                   {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": "file:///etc/passwd"},
+                   {"query": "SELECT * FROM NAMED <file:///etc/hostname> WHERE { GRAPH ?g { ?s ?p ?o } }"}):
+        r = requests.get(endpoint, params=params, timeout=10)
+        assert r.status_code == 200 and r.json()["results"]["bindings"] == [], r.text
+        assert "root:" not in r.text
+    check_problem(requests.get(endpoint, params={"query": "LOAD <file:///etc/passwd>"}, timeout=10))
+
+
+# -- the checks are not fooled, and refuse nothing legitimate -----------------------------------------
+LEGITIMATE = [
+    "SELECT ?service WHERE { ?service ?p ?o }",
+    'SELECT * WHERE { ?s ?p "SERVICE" }',
+    "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://127.0.0.1/> { } INSERT DATA",
+    "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }",
+    "PREFIX service: <http://example.org/>\nSELECT * WHERE { ?s service:load ?o }",
+    "PREFIX ex: <http://example.org/>\nSELECT * WHERE { ?s ex:insert ?o . ?s ex:delete ?x }",
+    "SELECT ?load ?drop ?clear WHERE { ?load ?drop ?clear }",
+    'SELECT * WHERE { ?s ?p ?o FILTER(?o != """\nSERVICE <x> { }\n""") }',
+    "SELECT * WHERE { ?s ?p ?o FILTER(langMatches(lang(?o), 'load')) }",
+    'SELECT * WHERE { ?s ?p "x"@service }',
+    "SELECT * WHERE { _:service ?p ?o }",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o < 3 && 2 > 1) }",
+]
+
+
+@pytest.mark.parametrize("query", LEGITIMATE)
+def test_guard_accepts_legitimate(query):
+    guard.inspect(query, max_bytes=65536)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("query", LEGITIMATE[:6])
+def test_legitimate_queries_answered(endpoint, query):
+    r = requests.get(endpoint, params={"query": query}, timeout=10)
+    assert r.status_code == 200, f"a legitimate query was refused: {r.text[:300]}"
+
+
+@pytest.mark.parametrize("query,status", [
+    ("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", 403),
+    ("select * where { service <http://x/> { ?s ?p ?o } }", 403),
+    ("SELECT * WHERE { ?s ?p ?o . SeRvIcE <http://x/> { } }", 403),
+    ("SELECT * WHERE { ?s ?p ?o }\nINSERT DATA { <a> <b> <c> }", 403),
+    ("LOAD <http://x/>", 403),
+    ("{" * 100 + "}" * 100, 400),
+])
+def test_guard_refuses(query, status):
+    with pytest.raises(Problem) as exc:
+        guard.inspect(query, max_bytes=65536)
+    assert exc.value.code == status
+
+
+def test_guard_describes():
+    info = guard.inspect("PREFIX ex: <http://e/>\nCONSTRUCT { ?s ?p ?o } FROM ex:g WHERE { { SELECT * { ?s ?p ?o } "
+                         "LIMIT 5000 } } LIMIT 10", max_bytes=65536)
+    assert (info.form, info.has_dataset, info.limit) == ("CONSTRUCT", True, 10)
+
+
+# -- limits --------------------------------------------------------------------------------------------
+@pytest.mark.live
+def test_deep_nesting_is_400(endpoint):
+    q = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
+    started = time.monotonic()
+    r = requests.post(endpoint, data=q, headers={"Content-Type": "application/sparql-query"}, timeout=10)
+    body = check_problem(r)
+    assert r.status_code == 400 and "nested" in body["title"].lower(), body
+    assert time.monotonic() - started < 2
+    assert requests.get(endpoint.replace("/sparql", "/health"), timeout=5).status_code == 200, "server died"
+
+
+@pytest.mark.live
+def test_query_size_limit(endpoint):
+    q = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (2 * 1024 * 1024)
+    r = requests.post(endpoint, data=q.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=10)
+    assert r.status_code == 413 and check_problem(r)["status"] == 413
+
+
+@pytest.mark.live
+def test_bad_timeout_parameter(endpoint):
+    for value in ("abc", "-1", "0", "nan"):
+        check_problem(requests.get(endpoint, params={"query": "ASK {}", "timeout": value}, timeout=10))
+
+
+def slow_query(n: int = 60) -> str:
+    values = " ".join(str(i) for i in range(n))
+    return ("SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcde") + " }")
+
+
+@pytest.mark.live
+def test_timeout_stops_work_and_others_stay_fast(endpoint):
+    outcome = {}
+
+    def run_slow():
+        t = time.monotonic()
+        r = requests.get(endpoint, params={"query": slow_query(), "timeout": "2"}, timeout=30)
+        outcome.update(status=r.status_code, headers=r.headers, body=r.text, seconds=time.monotonic() - t)
+
+    slow = threading.Thread(target=run_slow)
+    slow.start()
+    time.sleep(0.3)
+    cheap_times = []
+    for i in range(5):
+        t = time.monotonic()
+        r = requests.get(endpoint, params={"query": f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {i + 1}"}, timeout=10)
+        cheap_times.append(time.monotonic() - t)
+        assert r.status_code == 200
+    slow.join()
+    assert max(cheap_times) < 1.0, f"a cheap query waited behind a slow one: {cheap_times}"
+    assert outcome["status"] == 503, f"a timed-out query must answer 503, got {outcome['status']}"
+    assert outcome["headers"]["Retry-After"].isdigit()
+    assert outcome["headers"]["Content-Type"].startswith("application/problem+json")
+    assert 1.9 <= outcome["seconds"] < 5, f"timeout not honoured: {outcome['seconds']:.2f}s"
+    metrics = requests.get(endpoint.replace("/sparql", "/metrics"), timeout=5).text
+    assert "cec_kg_query_workers_killed" in metrics
+
+
+@pytest.mark.live
+def test_timeout_capped(endpoint):
+    t = time.monotonic()
+    r = requests.get(endpoint, params={"query": slow_query(80), "timeout": "100000"}, timeout=30)
+    assert r.status_code == 503 and time.monotonic() - t < 12, "the timeout parameter must be capped (8 s here)"
+
+
+@pytest.mark.live
+def test_html_error_escapes_input(endpoint):
+    r = requests.get(endpoint, params={"query": "SELECT <script>alert(1)</script>"},
+                     headers={"Accept": "text/html"}, timeout=10)
+    assert 400 <= r.status_code < 500
+    assert "<script>alert(1)</script>" not in r.text, "user input echoed unescaped"
