@@ -288,3 +288,44 @@ def test_pages_load_nothing_from_the_network(live_server):
 def test_html_is_escaped(live_server):
     r = get(live_server, "/page/organization/cec?lang=<script>alert(1)</script>")
     assert r.status_code == 200 and "<script>alert(1)" not in r.text
+
+
+# -- The language helpers (no server needed) ---------------------------------------------------------
+
+def test_every_ui_string_exists_in_every_language():
+    from cec_kg.i18n import LANGS, STANDARD_LABELS, STRINGS
+
+    for table in (STRINGS, STANDARD_LABELS):
+        for key, texts in table.items():
+            assert set(texts) == set(LANGS) and all(texts.values()), f"{key} lacks a language: {texts}"
+
+
+@pytest.mark.parametrize("value,datatype,lang,expected", [
+    ("1997-10-25", "date", "en", "25 October 1997"),
+    ("1997-10-25", "date", "es", "25 de octubre de 1997"),
+    ("1997-10-01", "date", "fr", "1er octobre 1997"),
+    ("2017-07", "gYearMonth", "en", "July 2017"),
+    ("2017-07", "gYearMonth", "es", "julio de 2017"),
+    ("2017-07", "gYearMonth", "fr", "juillet 2017"),
+    ("1994", "gYear", "fr", "1994"),
+    ("35000", "integer", "en", "35,000"),
+    ("35000", "integer", "es", "35.000"),
+    ("35000", "integer", "fr", "35\u202f000"),
+    ("P1Y", "duration", "es", "1 año"),
+    ("not-a-date", "date", "en", "not-a-date"),
+])
+def test_values_are_formatted_for_the_language(value, datatype, lang, expected):
+    from cec_kg.i18n import XSD as XSD_NS
+    from cec_kg.i18n import format_literal
+
+    assert format_literal(value, XSD_NS + datatype, lang) == expected
+
+
+def test_label_fallback_is_flagged():
+    from cec_kg.i18n import pick_label
+
+    labels = [("Mexico", "en"), ("Mexique", "fr")]
+    assert pick_label(labels, "fr").text == "Mexique" and not pick_label(labels, "fr").fallback
+    es = pick_label(labels, "es")
+    assert (es.text, es.lang, es.fallback) == ("Mexico", "en", True), "Spanish falls back to English, flagged"
+    assert pick_label([], "en") is None
