@@ -14,6 +14,8 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from cec_kg import paths
 
+from known_failures import REPOSITORY_FILES
+
 SUFFIXES = {".ttl": "turtle", ".trig": "trig", ".jsonld": "json-ld", ".rq": "sparql"}
 SKIP_DIRS = {".venv", ".git", "build", "node_modules", "test-output", ".pytest_cache", "__pycache__"}
 
@@ -31,11 +33,8 @@ def repository_files() -> list[Path]:
 
 FILES = repository_files()
 IDS = [str(p.relative_to(paths.ROOT)) for p in FILES]
-# Known failures, each with its reason (strict: a fix turns the xfail into an error to update here).
-KNOWN = {
-    "bench/queries/interactive-page.rq": "a benchmark template: '$offset' is substituted as text before the "
-                                         "run, since SPARQL's OFFSET takes a number, not a variable",
-}
+# Known failures live in the one table, tests/known_failures.py (strict xfails).
+KNOWN = REPOSITORY_FILES
 PARAMS = [pytest.param(p, id=i, marks=[pytest.mark.xfail(strict=True, reason=KNOWN[i])] if i in KNOWN else [])
           for p, i in zip(FILES, IDS)]
 
