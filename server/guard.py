@@ -53,6 +53,8 @@ class QueryInfo:
     has_dataset: bool         # the query has FROM / FROM NAMED: its own dataset, not the service default
     limit: int | None         # the outermost LIMIT, if any (bounds the result without counting)
     depth: int                # deepest nesting of { ( [
+    from_graphs: tuple[str, ...] = ()        # FROM IRIs, resolved (prefixes, BASE)
+    from_named: tuple[str, ...] = ()         # FROM NAMED IRIs, resolved
 
 
 def tokens(text: str):
@@ -80,7 +82,29 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
     depth = deepest = 0
     limit = None
     expect_limit = False
+    prefixes: dict[str, str] = {}
+    base = ""
+    pending: str | None = None          # what the next IRI token is: "prefix:NAME", "base", "from", "named"
+    from_graphs: list[str] = []
+    from_named: list[str] = []
     for kind, value, offset in tokens(text):
+        if pending is not None and kind in ("iri", "pname"):
+            iri = _resolve(value, prefixes, base) if kind == "iri" or not pending.startswith("prefix:") else None
+            if pending.startswith("prefix:") and kind == "iri":
+                prefixes[pending[len("prefix:"):]] = _resolve(value, {}, base) or ""
+                pending = None
+                continue
+            if pending == "prefix" and kind == "pname":
+                pending = "prefix:" + value[:-1] if value.endswith(":") else None
+                continue
+            if pending == "base" and kind == "iri":
+                base = iri or base
+            elif pending in ("from", "named"):
+                resolved = iri if kind == "iri" else _resolve_pname(value, prefixes)
+                if resolved:
+                    (from_named if pending == "named" else from_graphs).append(resolved)
+            pending = None
+            continue
         if kind == "open":
             depth += 1
             if depth > max_depth:
@@ -107,10 +131,37 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
                 form = word
             elif word == "FROM":
                 has_dataset = True
+                pending = "from"
+                continue
+            elif word == "NAMED" and pending == "from":
+                pending = "named"
+                continue
+            elif word == "PREFIX" and form is None:
+                pending = "prefix"
+                continue
+            elif word == "BASE" and form is None:
+                pending = "base"
+                continue
             elif word == "LIMIT" and depth == 0:
                 expect_limit = True
                 continue
         elif kind == "number" and expect_limit and value.isdigit():
             limit = int(value)
         expect_limit = False
-    return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest)
+        pending = None
+    return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest,
+                     from_graphs=tuple(from_graphs), from_named=tuple(from_named))
+
+
+def _resolve(iri_token: str, prefixes: dict, base: str) -> str | None:
+    from urllib.parse import urljoin
+
+    iri = iri_token[1:-1]
+    return urljoin(base, iri) if base else iri
+
+
+def _resolve_pname(pname: str, prefixes: dict) -> str | None:
+    prefix, _, local = pname.partition(":")
+    if prefix not in prefixes:
+        return None
+    return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)

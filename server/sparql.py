@@ -196,8 +196,13 @@ def answer(req: ProtocolRequest) -> Response:
     entry = cache.get(etag)
     g.sparql_cache = "hit" if entry is not None else "miss"
     if entry is None:
-        job = Job(query=req.query, media_type=media_type, default_graphs=req.default_graphs,
-                  named_graphs=req.named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
+        default_graphs, named_graphs = req.default_graphs, req.named_graphs
+        if store.kind == "remote" and default_graphs is None and info.has_dataset:
+            # Say FROM / FROM NAMED as protocol parameters (same dataset, by the protocol's rules): a
+            # backend serving a union default graph may ignore FROM (Oxigraph server 0.5 does).
+            default_graphs, named_graphs = info.from_graphs, info.from_named
+        job = Job(query=req.query, media_type=media_type, default_graphs=default_graphs,
+                  named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
                   bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url)
         started = time.perf_counter()
         try:
