@@ -53,7 +53,11 @@ PREFIXES = {
 
 # Namespaces under BASE whose IRIs dereference through /{ns}/… -> /page/… and /data/…. Things are
 # under id/ (their kind is the first path segment); sources and graphs keep their namespace in the key.
+# Things (id/) always have a kind and a slug; a one-segment key is a top-level IRI (e.g. …/team).
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
+_TOP = re.compile(r"^[a-z][a-z0-9-]*$")
+RESERVED = {"id", "source", "graph", "data", "page", "ontology", "shapes", "dataset", "sparql", "dumps", "static",
+            "health", "metrics"}
 
 
 def key_for_iri(iri: str) -> str | None:
@@ -63,11 +67,10 @@ def key_for_iri(iri: str) -> str | None:
     rest = iri[len(BASE):]
     if rest.startswith("id/"):
         key = rest[3:]
-    elif rest.startswith(("source/", "graph/")):
-        key = rest
-    else:
-        return None
-    return key if _KEY.match(key) else None
+        return key if _KEY.match(key) and "/" in key else None
+    if rest.startswith(("source/", "graph/")) or (_TOP.match(rest) and rest not in RESERVED):
+        return rest if _KEY.match(rest) else None
+    return None
 
 
 def iri_for_key(key: str) -> str | None:
@@ -76,6 +79,8 @@ def iri_for_key(key: str) -> str | None:
         return None
     if key.startswith(("source/", "graph/")):
         return BASE + key
+    if "/" not in key:                  # a top-level IRI such as https://w3id.org/cec-kg/team
+        return BASE + key if _TOP.match(key) and key not in RESERVED else None
     return BASE + "id/" + key
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, request, send_file
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
 from . import describe as d
 from . import paths
@@ -180,10 +180,13 @@ def dataset_graph() -> Graph:
         g.add((ds, DCTERMS.title, Literal(STRINGS["site_title"][lang], lang=lang)))
         g.add((ds, DCTERMS.description, Literal(STRINGS["tagline"][lang], lang=lang)))
     g.add((ds, DCTERMS.license, URIRef(license_iri())))
-    publisher = URIRef(DATASET_IRI + "#publisher")
+    # The project team that publishes the graph (described in the vocabulary), not the CEC itself.
+    publisher = URIRef(BASE + "team")
     g.add((ds, DCTERMS.publisher, publisher))
     g.add((publisher, RDF.type, FOAF.Agent))
-    g.add((publisher, FOAF.name, Literal(current_app.config.get("PUBLISHER_NAME", "The CEC Knowledge Graph project"))))
+    for row in d.run("ld-describe", iri=str(publisher)):
+        if row["role"].value == "out" and row["p"].value in (str(RDFS.label),):
+            g.add((publisher, FOAF.name, Literal(row["o"].value, lang=row["o"].language)))
     g.add((ds, OWL.versionInfo, Literal(d.get_store().content_hash())))
     g.add((ds, VOID.sparqlEndpoint, URIRef(SPARQL_IRI)))
     g.add((ds, VOID.uriSpace, Literal(BASE + "id/")))

@@ -75,6 +75,12 @@ def graph(key: str):
     return dereference("graph/" + key)
 
 
+@bp.get("/<name>")
+def top_level(name: str):
+    """Top-level IRIs the graph describes, e.g. ``https://w3id.org/cec-kg/team`` (fixed routes win)."""
+    return dereference(name)
+
+
 def signposts(key: str, iri: str, current: str | None) -> list[tuple[str, str, str | None]]:
     """FAIR signposting: cite-as the canonical IRI, the licence, and every representation."""
     links: list[tuple[str, str, str | None]] = [(iri, "cite-as", None), (license_iri(), "license", None)]

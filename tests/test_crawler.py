@@ -96,7 +96,7 @@ def entities_by_links(live_server, session) -> set[str]:
                 seen_pages.add(url.path)
                 queue.append(url.path)
                 key = url.path[len("/page/"):]
-                if not key.startswith(("source/", "graph/")):
+                if "/" in key and not key.startswith(("source/", "graph/")):
                     found.add(ID + key)
     return found
 

@@ -329,3 +329,12 @@ def test_label_fallback_is_flagged():
     es = pick_label(labels, "es")
     assert (es.text, es.lang, es.fallback) == ("Mexico", "en", True), "Spanish falls back to English, flagged"
     assert pick_label([], "en") is None
+
+
+def test_top_level_iris_the_graph_describes_dereference(live_server):
+    """The project team (publisher of the dataset and the vocabulary) is https://w3id.org/cec-kg/team."""
+    r = get(live_server, "/team", Accept="text/turtle")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/data/team.ttl")
+    g = parse(get(live_server, "/data/team.ttl"), "ttl")
+    assert (URIRef("https://w3id.org/cec-kg/team"), None, None) in g
+    assert get(live_server, "/nonexistent-thing").status_code == 404
