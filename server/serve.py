@@ -74,7 +74,11 @@ def serve(args) -> int:
     forked = multiprocessing.get_start_method() == "fork"
     if not forked:
         os.environ["CEC_START_QUERY_WORKERS"] = "true"
-    app = create_app({**config, "START_QUERY_WORKERS": True})
+    try:
+        app = create_app({**config, "START_QUERY_WORKERS": True})
+    except (ValueError, OSError) as e:
+        print(f"cec-kg serve: {e}", file=sys.stderr)
+        return 2
     server = Server(
         "cec_kg:create_app",
         address=args.host,
@@ -117,11 +121,15 @@ def load(args) -> int:
     except ValueError as e:
         print(f"cec-kg load: {e}", file=sys.stderr)
         return 2
-    if args.store:
-        store = EmbeddedStore.from_files(files, Path(args.store))
-        print(f"{args.store}: {store.size()} quads, content hash {store.content_hash()}")
+    try:
+        if args.store:
+            store = EmbeddedStore.from_files(files, Path(args.store))
+            print(f"{args.store}: {store.size()} quads, content hash {store.content_hash()}")
+        staged = EmbeddedStore.from_files(files).ox_store if args.backend else None
+    except (ValueError, OSError) as e:
+        print(f"cec-kg load: {e}", file=sys.stderr)
+        return 2
     if args.backend:
-        staged = EmbeddedStore.from_files(files).ox_store
         remote = RemoteStore(args.backend, graph_store=args.graph_store)
         graphs = [ox.DefaultGraph()] + list(staged.named_graphs())
         for graph in graphs:
@@ -129,8 +137,12 @@ def load(args) -> int:
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
             if not triples and isinstance(graph, ox.DefaultGraph):
                 continue
-            status = remote.put_graph(None if isinstance(graph, ox.DefaultGraph) else graph.value,
-                                      ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            try:
+                status = remote.put_graph(None if isinstance(graph, ox.DefaultGraph) else graph.value,
+                                          ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            except OSError as e:   # urllib's URLError / HTTPError
+                print(f"cec-kg load: PUT to {remote.graph_store} failed: {e}", file=sys.stderr)
+                return 1
             name = "default graph" if isinstance(graph, ox.DefaultGraph) else graph.value
             print(f"PUT {name}: {len(triples)} triples -> {status}")
         print(f"{remote.graph_store}: {len(graphs)} graphs pushed")

@@ -111,7 +111,10 @@ class EmbeddedStore(Store):
             digest.update(f"{graph}\0".encode())
             digest.update(data)
             kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
-            store.bulk_load(data, format=RDF_FORMATS[f.suffix.lower()], base_iri=f.resolve().as_uri(), **kwargs)
+            try:
+                store.bulk_load(data, format=RDF_FORMATS[f.suffix.lower()], base_iri=f.resolve().as_uri(), **kwargs)
+            except SyntaxError as e:
+                raise ValueError(f"{f}: not valid {RDF_FORMATS[f.suffix.lower()].name}: {e}") from None
         content_hash = digest.hexdigest()[:16]
         if store_dir:
             store.optimize()
