@@ -242,23 +242,34 @@ def version(name: str):
 
 
 # -- Shapes ----------------------------------------------------------------------------------------
+# /shapes serves every current shapes file; each file's owl:versionIRI …/shapes/{version}/{name} is
+# served from its released snapshot (ontology/releases/shapes/{version}/{name}.ttl, immutable) or,
+# while that version is current and not yet frozen, from shapes/{name}.ttl.
 
-def shapes_graph() -> Graph:
+SHAPES_RELEASES = RELEASES_DIR / "shapes"
+
+
+def shape_files() -> list[Path]:
+    return sorted(paths.SHAPES_DIR.glob("*.ttl"))
+
+
+def shapes_graph(files: list[Path] | None = None) -> Graph:
     g = Graph()
-    for f in sorted(paths.SHAPES_DIR.glob("*.ttl")):
+    for f in files if files is not None else shape_files():
         g.parse(f, format="turtle")
     return g
 
 
-def _shapes_key() -> str:
+def _files_key(files: list[Path]) -> str:
     h = hashlib.sha256()
-    for f in sorted(paths.SHAPES_DIR.glob("*.ttl")):
+    for f in files:
+        h.update(str(f).encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
 def _label(g: Graph, node, lang: str) -> str:
-    for p in (SH.name, RDFS.label, SKOS.prefLabel):
+    for p in (SH.name, RDFS.label, SKOS.prefLabel, URIRef("http://purl.org/dc/terms/title")):
         values = list(g.objects(node, p))
         for v in values:
             if isinstance(v, Literal) and v.language == lang:
@@ -268,16 +279,22 @@ def _label(g: Graph, node, lang: str) -> str:
     return g.qname(node) if isinstance(node, URIRef) else ""
 
 
-def shapes_view(lang: str) -> list[dict]:
-    """Node shapes with their property shapes, for the HTML page (generated from the shapes graph)."""
-    g = shapes_graph()
+def _fragment(node) -> str:
+    return str(node).split("#", 1)[1] if isinstance(node, URIRef) and "#" in str(node) else ""
+
+
+def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
+    """(files, node shapes with their property shapes) for the HTML page, generated from the graph."""
+    files = [{"id": _fragment(o), "iri": str(o), "name": _label(g, o, lang),
+              "version": str(g.value(o, OWL.versionIRI) or "")}
+             for o in sorted(set(g.subjects(RDF.type, OWL.Ontology)), key=str)]
     out = []
     for shape in sorted(set(g.subjects(RDF.type, SH.NodeShape)), key=str):
         props = []
         for ps in g.objects(shape, SH.property):
             path = g.value(ps, SH.path)
             props.append({
-                "id": str(ps).split("#", 1)[-1] if isinstance(ps, URIRef) else "",
+                "id": _fragment(ps),
                 "name": _label(g, ps, lang),
                 "path": g.qname(path) if isinstance(path, URIRef) else (str(path) if path else ""),
                 "severity": str(g.value(ps, SH.severity) or g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
@@ -286,11 +303,36 @@ def shapes_view(lang: str) -> list[dict]:
             })
         targets = [g.qname(t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
                    for t in g.objects(shape, p) if isinstance(t, URIRef)]
-        out.append({"id": str(shape).split("#", 1)[-1] if isinstance(shape, URIRef) and "#" in str(shape) else "",
-                    "iri": str(shape) if isinstance(shape, URIRef) else "",
+        out.append({"id": _fragment(shape), "iri": str(shape) if isinstance(shape, URIRef) else "",
                     "name": _label(g, shape, lang), "targets": targets,
                     "properties": sorted(props, key=lambda p: (p["path"], p["name"]))})
-    return out
+    return files, out
+
+
+def serve_shapes(files: list[Path], base_path: str, override: str | None, immutable: bool = False):
+    if not files:
+        raise Problem(503, "Shapes Unavailable", "no SHACL shapes in this deployment")
+    mt = negotiate(request, OFFERS, override=override)
+    memo = current_app.extensions.setdefault("cec_kg.vocab_cache", {})
+    alternates = [(f"{base_path}.{s}", "alternate", m) for s, m in SUFFIXES.items() if m != "text/html" and s != "owl"]
+    if mt == "text/html":
+        lang, _ = choose_lang(request)
+        key = ("shapes-html", lang, base_path, _files_key(files))
+        if key not in memo:
+            from .ldhttp import license_iri
+            from .pages import render_page
+
+            heads, shapes = shapes_view(shapes_graph(files), lang)
+            memo[key] = render_page("shapes.html", lang, files=heads, shapes=shapes, base_path=base_path,
+                                    license=license_iri(), version=None)
+        return document_response(memo[key], "text/html", content_language=lang, links=alternates,
+                                 immutable=immutable)
+    key = ("shapes", mt, base_path, _files_key(files))
+    if key not in memo:
+        memo[key] = shapes_graph(files).serialize(format=RDFLIB_FORMATS[mt], encoding="utf-8")
+    suffix = {v: k for k, v in SUFFIXES.items() if k != "owl"}[mt]
+    return document_response(memo[key], mt, content_location=f"{base_path}.{suffix}", cors=True,
+                             immutable=immutable)
 
 
 @bp.get("/shapes")
@@ -298,27 +340,24 @@ def shapes_view(lang: str) -> list[dict]:
 def shapes(suffix: str | None = None):
     if suffix is not None and suffix not in SUFFIXES:
         raise Problem(404, "Not Found", f"no format '.{suffix}'; use one of: " + ", ".join(SUFFIXES))
-    if not any(paths.SHAPES_DIR.glob("*.ttl")):
-        raise Problem(503, "Shapes Unavailable", "no SHACL shapes in this deployment")
-    mt = negotiate(request, OFFERS, override=suffix or request.args.get("format"))
-    memo = current_app.extensions.setdefault("cec_kg.vocab_cache", {})
-    if mt == "text/html":
-        lang, _ = choose_lang(request)
-        key = ("shapes-html", lang, _shapes_key())
-        if key not in memo:
-            from .ldhttp import license_iri
-            from .pages import render_page
+    return serve_shapes(shape_files(), "/shapes", suffix or request.args.get("format"))
 
-            memo[key] = render_page("shapes.html", lang, shapes=shapes_view(lang), license=license_iri(), version=None)
-        return document_response(memo[key], "text/html", content_language=lang,
-                                 links=[(f"/shapes.{s}", "alternate", m) for s, m in SUFFIXES.items()
-                                        if m != "text/html" and s != "owl"])
-    key = ("shapes", mt, _shapes_key())
-    if key not in memo:
-        g = shapes_graph()
-        memo[key] = g.serialize(format=RDFLIB_FORMATS[mt], encoding="utf-8")
-    suffix = {v: k for k, v in SUFFIXES.items() if k != "owl"}[mt]
-    return document_response(memo[key], mt, content_location=f"/shapes.{suffix}", cors=True)
+
+@bp.get("/shapes/<version>/<name>")
+def shapes_version(version: str, name: str):
+    name, suffix = split(name)
+    if not _VERSION.match(version) or not re.match(r"^[a-z][a-z0-9-]*$", name):
+        raise Problem(404, "Not Found", "shapes versions look like /shapes/0.1.0/core")
+    snapshot = SHAPES_RELEASES / version / f"{name}.ttl"
+    current = paths.SHAPES_DIR / f"{name}.ttl"
+    if snapshot.exists():
+        path, immutable = snapshot, True
+    elif current.exists() and f"{SHAPES_IRI}/{version}/{name}" in map(str, _file_cache(
+            current, "graph", lambda: _parse(current)).objects(None, OWL.versionIRI)):
+        path, immutable = current, False
+    else:
+        raise Problem(404, "Not Found", f"no shapes '{name}' in version {version}; the current shapes are at /shapes")
+    return serve_shapes([path], f"/shapes/{version}/{name}", suffix or request.args.get("format"), immutable)
 
 
 # -- Command line: regenerate the committed artefacts ----------------------------------------------
@@ -328,8 +367,10 @@ def write_context() -> Path:
     return CONTEXT_FILE
 
 
-def release() -> Path:
-    """Freeze the current vocabulary as ``ontology/releases/{version}.ttl`` (refuses to overwrite)."""
+def release(what: str = "all") -> Path:
+    """Freeze the current vocabulary as ``ontology/releases/{version}.ttl`` and (``all``/``shapes``)
+    each shapes file as ``ontology/releases/shapes/{version}/{name}.ttl``; never overwrites a different
+    snapshot (a released version is immutable: bump the version instead)."""
     g = _parse(paths.ONTOLOGY_FILE)
     v = version_of(g)
     if not v:
@@ -338,7 +379,18 @@ def release() -> Path:
     if target.exists() and target.read_bytes() != paths.ONTOLOGY_FILE.read_bytes():
         raise SystemExit(f"{target} exists and differs: released versions are immutable, bump owl:versionIRI")
     RELEASES_DIR.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(paths.ONTOLOGY_FILE.read_bytes())
+    if what in ("all", "ontology"):
+        target.write_bytes(paths.ONTOLOGY_FILE.read_bytes())
+    for f in shape_files() if what in ("all", "shapes") else []:         # each shapes file under its own owl:versionIRI …/shapes/{v}/{name}
+        version_iri = next(_parse(f).objects(None, OWL.versionIRI), None)
+        if not version_iri or not str(version_iri).startswith(SHAPES_IRI + "/"):
+            continue
+        v_shapes, name = str(version_iri)[len(SHAPES_IRI) + 1:].split("/", 1)
+        snap = SHAPES_RELEASES / v_shapes / f"{name}.ttl"
+        if snap.exists() and snap.read_bytes() != f.read_bytes():
+            raise SystemExit(f"{snap} exists and differs: bump the owl:versionIRI of {f.name}")
+        snap.parent.mkdir(parents=True, exist_ok=True)
+        snap.write_bytes(f.read_bytes())
     return target
 
 
@@ -347,6 +399,6 @@ if __name__ == "__main__":
     if what == "context":
         print(write_context())
     elif what == "release":
-        print(release())
+        print(release(sys.argv[2] if len(sys.argv) > 2 else "all"))
     else:
-        raise SystemExit("usage: python -m cec_kg.vocabulary [context|release]")
+        raise SystemExit("usage: python -m cec_kg.vocabulary [context | release [all|ontology|shapes]]")

@@ -14,7 +14,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
 from cec_kg import paths
-from cec_kg.vocabulary import CONTEXT_FILE, RELEASES_DIR, build_context, context_text, terms, version_of
+from cec_kg.vocabulary import (CONTEXT_FILE, RELEASES_DIR, SHAPES_IRI, SHAPES_RELEASES, build_context, context_text,
+                               shape_files, terms, version_of)
 
 ONTOLOGY = "https://w3id.org/cec-kg/ontology"
 FORMATS = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
@@ -175,3 +176,40 @@ def test_shapes_html_lists_every_named_shape(live_server):
     for shape in g.subjects(RDF.type, SH.NodeShape):
         if isinstance(shape, URIRef) and "#" in str(shape):
             assert f'id="{str(shape).split("#", 1)[1]}"' in html, f"{shape} has no anchor on /shapes"
+
+
+def shapes_version_iri(g: Graph) -> str:
+    return str(next(g.objects(None, OWL.versionIRI)))
+
+
+@pytest.mark.parametrize("snapshot", sorted(SHAPES_RELEASES.glob("*/*.ttl")) if SHAPES_RELEASES.exists() else [],
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_shapes_snapshot_names_its_own_version(snapshot):
+    g = Graph().parse(snapshot, format="turtle")
+    assert shapes_version_iri(g) == f"{SHAPES_IRI}/{snapshot.parent.name}/{snapshot.stem}"
+
+
+@pytest.mark.parametrize("path", shape_files(), ids=lambda p: p.stem)
+def test_current_shapes_match_their_snapshot(path):
+    g = Graph().parse(path, format="turtle")
+    version, name = shapes_version_iri(g)[len(SHAPES_IRI) + 1:].split("/", 1)
+    snapshot = SHAPES_RELEASES / version / f"{name}.ttl"
+    if not snapshot.exists():
+        pytest.skip(f"shapes {version}/{name} not released yet")
+    assert isomorphic(Graph().parse(snapshot, format="turtle"), g), (
+        f"{path.name} changed after {version} was released: bump its owl:versionIRI and run "
+        "`.venv/bin/python -m cec_kg.vocabulary release shapes`")
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("path", shape_files(), ids=lambda p: p.stem)
+def test_every_shapes_version_iri_resolves(live_server, path):
+    g = Graph().parse(path, format="turtle")
+    version_iri = shapes_version_iri(g)
+    assert version_iri.startswith(SHAPES_IRI + "/"), f"{path.name}: versionIRI {version_iri} is not under /shapes/"
+    r = get(live_server, version_iri[len("https://w3id.org/cec-kg"):], Accept="text/turtle")
+    assert r.status_code == 200, f"{version_iri} does not resolve"
+    assert isomorphic(Graph().parse(data=r.content, format="turtle"), g)
+    html = get(live_server, "/shapes", Accept="text/html").text
+    for header in g.subjects(RDF.type, OWL.Ontology):
+        assert f'id="{str(header).split("#", 1)[1]}"' in html, f"{header} has no anchor on /shapes"
