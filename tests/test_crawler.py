@@ -21,6 +21,7 @@ pytestmark = pytest.mark.live
 
 BASE = "https://w3id.org/cec-kg/"
 ID = BASE + "id/"
+SOURCE = BASE + "source/"
 ENTAILMENTS = BASE + "graph/entailments"
 RDF_ACCEPTS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
                "application/n-triples": "nt"}
@@ -60,22 +61,29 @@ def asserted(live_server, session):
         SELECT DISTINCT ?s ?p ?o WHERE {{
           GRAPH ?g {{ ?s ?p ?o }}
           FILTER (?g != <{ENTAILMENTS}>)
-          FILTER ((isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) || (isIRI(?o) && STRSTARTS(STR(?o), "{ID}")))
+          FILTER ((isIRI(?s) && (STRSTARTS(STR(?s), "{ID}") || STRSTARTS(STR(?s), "{SOURCE}")))
+                  || (isIRI(?o) && (STRSTARTS(STR(?o), "{ID}") || STRSTARTS(STR(?o), "{SOURCE}"))))
         }}""")
     out, inc = defaultdict(set), defaultdict(set)
     for r in rows:
         s, p, o = term(r["s"]), term(r["p"]), term(r["o"])
-        if str(s).startswith(ID):
+        if str(s).startswith((ID, SOURCE)):
             out[str(s)].add(blank_free((s, p, o)))
-        if isinstance(o, URIRef) and str(o).startswith(ID):
+        if isinstance(o, URIRef) and str(o).startswith((ID, SOURCE)):
             inc[str(o)].add(blank_free((s, p, o)))
     return out, inc
 
 
 @pytest.fixture(scope="module")
-def entities_by_sparql(asserted) -> set[str]:
+def resources_by_sparql(asserted) -> set[str]:
+    """Things (id/) and sources (source/): every IRI of ours a source mentions."""
     out, inc = asserted
     return set(out) | set(inc)
+
+
+@pytest.fixture(scope="module")
+def entities_by_sparql(resources_by_sparql) -> set[str]:
+    return {r for r in resources_by_sparql if r.startswith(ID)}
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +126,7 @@ def test_sitemap_lists_every_entity(live_server, session, entities_by_sparql):
 def check_entity(server, session, iri: str, out: set, inc: set) -> list[str]:
     """Every problem found dereferencing ``iri`` (empty when it passes)."""
     problems: list[str] = []
-    path = "/id/" + iri[len(ID):]
+    path = "/" + iri[len(BASE):]          # /id/{kind}/{slug} or /source/…
     graphs: dict[str, Graph] = {}
     for accept in ACCEPTS:
         headers = {"Accept": accept} if accept else {"Accept": None}
@@ -174,13 +182,14 @@ def check_entity(server, session, iri: str, out: set, inc: set) -> list[str]:
     return problems
 
 
-def test_every_entity_dereferences_in_every_format(live_server, session, asserted, entities_by_sparql):
+def test_every_entity_dereferences_in_every_format(live_server, session, asserted, resources_by_sparql):
     out, inc = asserted
     failures = {}
-    for iri in sorted(entities_by_sparql):
+    for iri in sorted(resources_by_sparql):
         problems = check_entity(live_server, session, iri, out.get(iri, set()), inc.get(iri, set()))
         if problems:
             failures[iri] = problems
-    passed = len(entities_by_sparql) - len(failures)
+    total = len(resources_by_sparql)
     detail = "\n".join(f"{iri}: {'; '.join(p)}" for iri, p in sorted(failures.items())[:10])
-    assert not failures, f"{passed}/{len(entities_by_sparql)} entities pass; failures:\n{detail}"
+    assert not failures, f"{total - len(failures)}/{total} entities and sources pass; failures:\n{detail}"
+    assert any(r.startswith(SOURCE) for r in resources_by_sparql), "the sources were crawled too"
