@@ -13,7 +13,6 @@ from pathlib import Path
 
 from flask import Response, current_app, request
 
-from . import paths
 
 GZIP_MIN_BYTES = 1024
 LICENSE_IRI_DEFAULT = "https://creativecommons.org/licenses/by-sa/4.0/"

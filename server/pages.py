@@ -86,7 +86,7 @@ def value_view(term, labeller: Labeller, lang_qs: str, nested: dict) -> dict:
             "lang": term.language, "datatype": dt}
 
 
-def group_rows(facts: list[d.Fact], key, labeller: Labeller, lang_qs: str, notes: dict, nested: dict,
+def group_rows(facts: list[d.Fact], labeller: Labeller, lang_qs: str, notes: dict, nested: dict,
                other) -> list[dict]:
     """Statements grouped by property: [{prop label, prop href, values: [{…value, notes}]}], sorted."""
     groups: dict[str, list] = defaultdict(list)
@@ -157,7 +157,7 @@ def page(key: str):
         for f in desc.facts:
             if f.role == "bnode":
                 nested[f.s].append(f)
-        nested_rows = {b: group_rows(fs, None, labeller, lang_qs, notes, {}, lambda f: f.o) for b, fs in nested.items()}
+        nested_rows = {b: group_rows(fs, labeller, lang_qs, notes, {}, lambda f: f.o) for b, fs in nested.items()}
         out = [f for f in desc.facts if f.role == "out" and f.p.value != RDF_TYPE]
         incoming = [f for f in desc.facts if f.role == "in"]
         types = [value_view(f.o, labeller, lang_qs, {}) | {"notes": sorted(notes[g] for g in f.graphs)}
@@ -175,8 +175,8 @@ def page(key: str):
         return render_page(
             "entity.html", lang,
             iri=iri, key=key, title=title, types=types,
-            rows=group_rows(out, None, labeller, lang_qs, notes, nested_rows, lambda f: f.o),
-            incoming=group_rows(incoming, None, labeller, lang_qs, notes, {}, lambda f: f.s),
+            rows=group_rows(out, labeller, lang_qs, notes, nested_rows, lambda f: f.o),
+            incoming=group_rows(incoming, labeller, lang_qs, notes, {}, lambda f: f.s),
             sources=sources,
             alternates=[(mt, f"/data/{key}.{sfx}", d.FORMAT_NAMES[sfx]) for mt, sfx in d.DOC_FORMATS.items()],
             schema_json=d.json_script(schema_org(desc, iri, labeller, page_url)),
@@ -197,7 +197,6 @@ def home():
     lang_qs = "?" + urlencode({"lang": lang}) if explicit else ""
 
     def compute() -> str:
-        labeller = Labeller(lang, None)
         groups = []
         for key, items in entry_points().items():
             entries = []
@@ -207,7 +206,7 @@ def home():
             entries.sort(key=lambda e: e["label"].text.lower())
             groups.append({"title": t(key, lang), "entries": entries})
         return render_page("home.html", lang, groups=groups, stats=statistics(), lang_qs=lang_qs,
-                           labeller=labeller, license=license_iri(), version=d.get_store().content_hash())
+                           license=license_iri(), version=d.get_store().content_hash())
 
     body = d.memo(("home", lang, explicit), compute)
     return document_response(body, "text/html", content_language=lang, vary="Accept-Language",
