@@ -55,6 +55,11 @@ class QueryInfo:
     depth: int                # deepest nesting of { ( [
     from_graphs: tuple[str, ...] = ()        # FROM IRIs, resolved (prefixes, BASE)
     from_named: tuple[str, ...] = ()         # FROM NAMED IRIs, resolved
+    can_append_limit: bool = False           # a SELECT whose text may take "\nLIMIT n" at its end
+
+    def capped(self, text: str, cap: int) -> str:
+        """The query with an outer LIMIT of cap + 1 (one more row tells a result was cut), if safe."""
+        return f"{text}\nLIMIT {cap + 1}" if self.can_append_limit else text
 
 
 def tokens(text: str):
@@ -87,6 +92,7 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
     pending: str | None = None          # what the next IRI token is: "prefix:NAME", "base", "from", "named"
     from_graphs: list[str] = []
     from_named: list[str] = []
+    trailing_values = False
     for kind, value, offset in tokens(text):
         if pending is not None and kind in ("iri", "pname"):
             iri = _resolve(value, prefixes, base) if kind == "iri" or not pending.startswith("prefix:") else None
@@ -142,6 +148,8 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
             elif word == "BASE" and form is None:
                 pending = "base"
                 continue
+            elif word == "VALUES" and depth == 0:
+                trailing_values = True
             elif word == "LIMIT" and depth == 0:
                 expect_limit = True
                 continue
@@ -150,7 +158,8 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
         expect_limit = False
         pending = None
     return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest,
-                     from_graphs=tuple(from_graphs), from_named=tuple(from_named))
+                     from_graphs=tuple(from_graphs), from_named=tuple(from_named),
+                     can_append_limit=(form == "SELECT" and limit is None and not trailing_values and depth == 0))
 
 
 def _resolve(iri_token: str, prefixes: dict, base: str) -> str | None:

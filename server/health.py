@@ -129,6 +129,9 @@ def metrics_view():
     cache = current_app.extensions.get("cec_kg.result_cache")
     if cache is not None:
         extra.update(result_cache_bytes=cache.bytes, result_cache_entries=len(cache))
+    replay = current_app.extensions.get("cec_kg.replay_cache")
+    if replay is not None:
+        extra.update(replayed_responses_total=replay.replayed, replay_cache_bytes=replay.cache.bytes)
     pool = getattr(store, "pool", None)
     if pool is not None:
         extra.update({f"query_workers_{k}": v for k, v in pool.stats.items()})

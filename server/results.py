@@ -78,6 +78,21 @@ def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) 
         if bounded:
             return Outcome(media_type, results.serialize(format=fmt), None)
         variables = [v.value for v in results.variables]
+        if variables:
+            # Count rows on the engine's own TSV (one line per solution; newlines in literals are
+            # escaped), cut it at the cap, and re-serialise through the engine: all native code.
+            tsv = results.serialize(format=ox.QueryResultsFormat.TSV)
+            rows = tsv.count(b"\n") - 1
+            truncated = rows > row_cap
+            if truncated:
+                end = -1
+                for _ in range(row_cap + 1):
+                    end = tsv.index(b"\n", end + 1)
+                tsv, rows = tsv[: end + 1], row_cap
+            if fmt == ox.QueryResultsFormat.TSV:
+                return Outcome(media_type, tsv, rows, truncated)
+            body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+            return Outcome(media_type, body, rows, truncated)
         rows = []
         for row in results:
             if len(rows) == row_cap:

@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -201,12 +201,19 @@ def answer(req: ProtocolRequest) -> Response:
             # Say FROM / FROM NAMED as protocol parameters (same dataset, by the protocol's rules): a
             # backend serving a union default graph may ignore FROM (Oxigraph server 0.5 does).
             default_graphs, named_graphs = info.from_graphs, info.from_named
-        job = Job(query=req.query, media_type=media_type, default_graphs=default_graphs,
+        job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
                   named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
                   bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url)
         started = time.perf_counter()
         try:
-            outcome = store.run(job, req.timeout)
+            try:
+                outcome = store.run(job, req.timeout)
+            except QuerySyntaxError:
+                if job.query == req.query:
+                    raise
+                # The parser reports the furthest position it reached, which may be in the LIMIT we
+                # appended: parse the query as sent for the message (and the answer, should it parse).
+                outcome = store.run(replace(job, query=req.query), req.timeout)
         except QueryTimeout:
             raise Problem(503, "Query timeout", f"the query ran longer than {req.timeout:g} s and was stopped. "
                           "Make it more selective (LIMIT, more specific patterns), or pass a larger timeout= "
@@ -288,6 +295,11 @@ def _setup(state) -> None:
 
     app = state.app
     app.extensions["cec_kg.result_cache"] = ResultCache(int(app.config["RESULT_CACHE_BYTES"]))
+    if int(app.config["RESULT_CACHE_BYTES"]) > 0:
+        from .fastpath import ReplayCache
+
+        app.wsgi_app = app.extensions["cec_kg.replay_cache"] = ReplayCache(
+            app.wsgi_app, int(app.config["RESULT_CACHE_BYTES"]) // 2)
     if app.config.get("START_QUERY_WORKERS"):
         app.extensions["cec_kg.store"].start(workers=int(app.config["QUERY_WORKERS"]),
                                              max_workers=int(app.config["MAX_QUERY_WORKERS"]))

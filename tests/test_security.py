@@ -274,3 +274,22 @@ def test_html_error_escapes_input(endpoint):
                      headers={"Accept": "text/html"}, timeout=10)
     assert 400 <= r.status_code < 500
     assert "<script>alert(1)</script>" not in r.text, "user input echoed unescaped"
+
+
+@pytest.mark.parametrize("query,appendable", [
+    ("SELECT * WHERE { ?s ?p ?o }", True),
+    ("SELECT * WHERE { ?s ?p ?o } # LIMIT 5", True),
+    ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 3", True),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 5", False),
+    ("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <a> }", False),
+    ("SELECT * WHERE { { SELECT * { ?s ?p ?o } LIMIT 5 } }", True),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", False),
+    ("SELECT * WHERE { ?s ?p ?o ", False),
+])
+def test_row_cap_limit_only_where_valid(query, appendable):
+    import pyoxigraph as ox
+
+    info = guard.inspect(query, max_bytes=65536)
+    assert info.can_append_limit is appendable
+    if appendable:
+        ox.Store().query(info.capped(query, 10))   # still parses
