@@ -56,7 +56,7 @@ def _term_key(term: dict) -> tuple:
     return (kind, term.get("value"), term.get("datatype", ""), term.get("xml:lang", "").lower())
 
 
-def ask(endpoint: str, request: Request, timeout: float = 120) -> Answer:
+def ask(endpoint: str, request: Request, timeout: float = 30) -> Answer:
     url = endpoint + request.path("")
     req = urllib.request.Request(url, headers={"Accept": request.accept})
     try:
@@ -65,6 +65,8 @@ def ask(endpoint: str, request: Request, timeout: float = 120) -> Answer:
             ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
     except urllib.error.HTTPError as e:
         return Answer(e.code, error=e.read()[:300].decode("utf-8", "replace"))
+    except TimeoutError:
+        return Answer(0, error=f"no answer within {timeout:g} s")
     except OSError as e:
         return Answer(0, error=str(e))
     if not 200 <= status < 300:

@@ -1,6 +1,7 @@
 """The servers under test, started for real on 127.0.0.1 and loaded with the same N-Quads file.
 
-- ``ours``: ``cec-kg serve --data FILE`` (endpoint ``/sparql``), or any command given with ``--ours-cmd``.
+- ``ours``: ``cec-kg serve --data FILE`` (endpoint ``/sparql``), or any command given with ``--ours-cmd``;
+  ``ours-nocache`` is the same with ``--cache-mb 0`` (every request reaches the engine).
 - ``oxigraph``: ``oxigraph serve`` in memory with ``--union-default-graph``, loaded over the Graph
   Store Protocol (``POST /store``) so it holds exactly the file's quads.
 - ``rdflib-endpoint``: ``rdflib-endpoint serve FILE`` (an rdflib ``Dataset`` with ``default_union``).
@@ -68,6 +69,7 @@ class Peer:
     port: int
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
+    checked: bool = True  # False for the HTTP-layer ceilings, which answer every query the same way
     process: subprocess.Popen | None = None
 
     @property
@@ -143,14 +145,23 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
     for name in names:
         port = free_port()
         log = log_dir / f"{name}.log"
-        if name == "ours":
+        if name in ("ours", "ours-nocache"):
             if ours_cmd:
                 cmd = shlex.split(ours_cmd.format(port=port, data=data))
             else:
                 cmd = [str(VENV_BIN / "cec-kg"), "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)]
                 if workers:
                     cmd += ["--workers", str(workers)]
+            if name == "ours-nocache":  # the same server with its result cache off: engine + HTTP layer only
+                cmd += ["--cache-mb", "0"]
             peers.append(Peer(name, cmd, "/sparql", port, log))
+        elif name in ("ceiling-wsgi", "ceiling-flask"):
+            app = "bench.ceiling:" + name.split("-")[1] + "_app"
+            cmd = [str(VENV_BIN / "granian"), "--interface", "wsgi", "--workers", str(workers or 2),
+                   "--host", "127.0.0.1", "--port", str(port), "--no-ws", app]
+            peer = Peer(name, cmd, "/sparql", port, log, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+            peer.checked = False
+            peers.append(peer)
         elif name == "oxigraph":
             cmd = [str(VENV_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
             peers.append(OxigraphPeer(name, cmd, "/query", port, log))
@@ -158,5 +169,6 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
             cmd = [str(VENV_BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), str(data)]
             peers.append(Peer(name, cmd, "/", port, log))
         else:
-            raise ValueError(f"unknown server {name!r}: choose from ours, oxigraph, rdflib-endpoint")
+            raise ValueError(f"unknown server {name!r}: choose from ours, ours-nocache, oxigraph, rdflib-endpoint, "
+                             "ceiling-wsgi, ceiling-flask")
     return peers

@@ -15,6 +15,8 @@ COLUMNS = ("server", "req/s", "p50 ms", "p99 ms", "errors", "wrong", "× oxigrap
 
 
 def _ratio(a: float | None, b: float | None) -> str:
+    if a and b == 0:
+        return "∞"  # the peer completed no request in the measured time
     return f"{a / b:.2f}" if a and b else "–"
 
 
@@ -63,6 +65,9 @@ def verdicts(blocks: list[dict], subject: str = "ours") -> list[tuple[bool, str]
             if other:
                 got = mine["rps"] / other
                 out.append((got >= want, f"{where}: {got:.2f}× {peer} (target ≥ {want:g}×)"))
+            elif other == 0 and mine["rps"] > 0:
+                out.append((True, f"{where}: {peer} completed no request in {res[peer]['seconds']:g} s "
+                                  f"(ours {mine['rps']:,.0f}/s; target ≥ {want:g}×)"))
         out.append((mine["errors"] == 0, f"{where}: {mine['errors']} errors under load (target 0)"))
         wrong = b["wrong"].get(subject, [])
         out.append((not wrong, f"{where}: {len(wrong)} wrong answers (target 0)"))
