@@ -56,11 +56,21 @@ def _term_key(term: dict) -> tuple:
     return (kind, term.get("value"), term.get("datatype", ""), term.get("xml:lang", "").lower())
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is not an answer: surface it as an HTTPError instead of following it."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def ask(endpoint: str, request: Request, timeout: float = 30) -> Answer:
     url = endpoint + request.path("")
     req = urllib.request.Request(url, headers={"Accept": request.accept})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with _OPENER.open(req, timeout=timeout) as resp:
             body, status = resp.read(), resp.status
             ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
     except urllib.error.HTTPError as e:

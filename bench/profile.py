@@ -1,6 +1,6 @@
 """Where our server's time goes: py-spy samples its process tree while wrk replays a mix.
 
-``python -m bench --profile 8`` records every mix of ``ours`` for 8 s after measuring it, keeps the
+``python -m bench --profile 8`` records every mix of ``ours`` and ``ours-nocache`` for 8 s after measuring it, keeps the
 collapsed stacks (``*.folded``, loadable in speedscope or flamegraph.pl) and prints the functions that
 hold the most samples, by self time and inclusive time. Native frames (Rust: granian, pyoxigraph)
 are included where py-spy can unwind them.
@@ -68,7 +68,7 @@ def profile_under_load(peer, script: Path, args, out_prefix: Path) -> dict:
     summary["folded"] = str(folded)
     # Samples per second of wall time / rate = how many GILs were busy on average (one per process).
     summary["gil_busy"] = round(summary["samples"] / (RATE * seconds), 2)
-    print(f"   profile of ours: {summary['samples']} samples with the GIL held "
+    print(f"   profile of {peer.name}: {summary['samples']} samples with the GIL held "
           f"(~{summary['gil_busy']} GILs busy on average), {folded}")
     for f, pct in summary["self"][:8]:
         print(f"     self {pct:5.1f}%  {f}")

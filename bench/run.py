@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds before each measurement")
     p.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
+    p.add_argument("--every-status", action="store_true",
+                   help="count every non-2xx under load with wrk's response hook (costs wrk ~20%% throughput); "
+                        "by default statuses >= 400 are counted and each request was checked for a 2xx beforehand")
     p.add_argument("--ours-cmd", help="command starting our server instead of `cec-kg serve`; {port} and {data} are filled in")
     p.add_argument("--ours-workers", type=int, help="passed to `cec-kg serve --workers`")
     p.add_argument("--startup-timeout", type=float, default=300.0)
@@ -107,7 +110,8 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                 "servers": {},
             }
             for peer in peers:
-                script = write_script(requests, peer.endpoint_path, work / "lua" / f"{ds.name}-{mix}-{peer.name}.lua")
+                script = write_script(requests, peer.endpoint_path, work / "lua" / f"{ds.name}-{mix}-{peer.name}.lua",
+                                      every_status=args.every_status)
                 try:
                     block.setdefault("restarted", []).extend(settle(peers, ds.path, args.startup_timeout))
                     if args.warmup > 0:
@@ -115,9 +119,10 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                     settle(peers, ds.path, args.startup_timeout, limit=5.0)  # the warm-up's stragglers
                     res = run_wrk(peer.base, script, args.duration, args.connections, args.threads, peer.cpu_seconds)
                     block["servers"][peer.name] = res.as_dict()
-                    if args.profile and peer.name == "ours":
+                    if args.profile and peer.name.startswith("ours"):
                         from .profile import profile_under_load
-                        block["profile"] = profile_under_load(peer, script, args, work / "profiles" / f"{ds.name}-{mix}")
+                        block.setdefault("profile", {})[peer.name] = profile_under_load(
+                            peer, script, args, work / "profiles" / f"{ds.name}-{mix}-{peer.name}")
                 except (RuntimeError, subprocess.TimeoutExpired) as e:
                     block["servers"][peer.name] = {"error": str(e)}
             blocks.append(block)
@@ -163,10 +168,14 @@ def main(argv: list[str] | None = None) -> int:
         blocks += run_dataset(ds, args, mix_names, server_names, work)
     run = {"meta": meta, "blocks": blocks}
     js, md = report.write(args.results, run, stamp)
-    verdicts = report.verdicts(blocks)
-    if verdicts:
-        print("\n== targets (ours)")
-        for ok, sentence in verdicts:
-            print(f"   {'met   ' if ok else 'MISSED'} {sentence}")
+    # The targets are ours (as deployed: result cache on); ours-nocache shows what the engine path alone
+    # reaches, i.e. the speed of requests the cache has not seen (the mixes repeat ≤ 72 distinct queries).
+    for subject in ("ours-nocache", "ours"):
+        lines = report.verdicts(blocks, subject)
+        if lines:
+            print(f"\n== targets ({subject})")
+            for ok, sentence in lines:
+                print(f"   {'met   ' if ok else 'MISSED'} {sentence}")
+    verdicts = report.verdicts(blocks, "ours")
     print(f"\nwritten: {js}\n         {md}")
     return 0 if all(ok for ok, _ in verdicts) else 1
