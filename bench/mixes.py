@@ -106,7 +106,8 @@ def build(mix: str, params: Parameters) -> list[Request]:
     for path in templates(mix):
         # Comment lines document the file; a client would not send them.
         text = "".join(line for line in path.read_text(encoding="utf-8").splitlines(True) if not line.startswith("#"))
-        tmpl = Template(text)
+        # OFFSET takes a number, not a variable: a template's `OFFSET 0` line is the page parameter.
+        tmpl = Template(re.sub(r"^OFFSET 0$", "OFFSET $offset", text, flags=re.M))
         names = set(tmpl.get_identifiers())
         iris = params.linked_entities if "join" in path.stem or "neighbourhood" in path.stem else params.entities
         choices = {

@@ -7,9 +7,8 @@ warnings are printed.
 The data graph is the union of every asserted source graph (seed, registries, identifiers,
 provenance), with the vocabulary as pyshacl's ``ont_graph``: its ``rdfs:subClassOf`` axioms make
 ``sh:targetClass cec:Report`` reach every ``cec:FactualRecord``, and ``sh:class`` accept subclasses.
-No inference is run: RDFS entailment would, for instance, turn ``cec:previousName`` (a sub-property
-of ``rdfs:label``) into a second label and hide the difference between what a source stated and
-what follows from it. The sources are validated as one union because one entity's facts are spread
+No inference is run: RDFS entailment would add, for instance, an ``org:Organization`` type to every
+``cec:Body`` and hide the difference between what a source stated and what follows from it. The sources are validated as one union because one entity's facts are spread
 over several graphs (its type in the seed, its release date in the registry).
 """
 from __future__ import annotations
