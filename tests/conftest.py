@@ -33,6 +33,21 @@ def shared_dir() -> Path:
     return require_shared()
 
 
+NOT_OURS = {".venv", ".git", "build", "node_modules", "test-output", ".pytest_cache", "__pycache__"}
+
+
+def repository_files(suffixes) -> list[Path]:
+    """The repository's own files with these suffixes: tracked and new (not ignored) ones, or a plain
+    walk that leaves out virtualenvs, build output and caches when git is unavailable."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.split("\n")
+        files = [ROOT / line for line in out if line]
+    except (OSError, subprocess.CalledProcessError):
+        files = [p for p in ROOT.rglob("*") if not NOT_OURS & set(p.relative_to(ROOT).parts)]
+    return sorted(p for p in files if p.suffix in suffixes and p.is_file())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,24 +13,11 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from cec_kg import paths
 
+from conftest import repository_files
 from known_failures import REPOSITORY_FILES
 
 SUFFIXES = {".ttl": "turtle", ".trig": "trig", ".jsonld": "json-ld", ".rq": "sparql"}
-SKIP_DIRS = {".venv", ".git", "build", "node_modules", "test-output", ".pytest_cache", "__pycache__"}
-
-
-def repository_files() -> list[Path]:
-    """Tracked and new (not ignored) files; a plain walk when git is unavailable."""
-    try:
-        out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=paths.ROOT,
-                             capture_output=True, text=True, check=True).stdout.split("\n")
-        files = [paths.ROOT / line for line in out if line]
-    except (OSError, subprocess.CalledProcessError):
-        files = [p for p in paths.ROOT.rglob("*") if not SKIP_DIRS & set(p.relative_to(paths.ROOT).parts)]
-    return sorted(p for p in files if p.suffix in SUFFIXES and p.is_file())
-
-
-FILES = repository_files()
+FILES = repository_files(SUFFIXES)
 IDS = [str(p.relative_to(paths.ROOT)) for p in FILES]
 # Known failures live in the one table, tests/known_failures.py (strict xfails).
 KNOWN = REPOSITORY_FILES

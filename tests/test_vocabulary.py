@@ -3,9 +3,7 @@ docs/MODEL.md says, no cec: term used anywhere that the vocabulary does not defi
 from __future__ import annotations
 
 import re
-import subprocess
 import tomllib
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -13,6 +11,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VANN
 
 from cec_kg import paths
 from cec_kg.namespaces import CEC, ONTOLOGY_IRI, PREFIXES
+from conftest import repository_files
 
 KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 LANGS = ("en", "es", "fr")
@@ -123,17 +122,8 @@ SCANNED = {".ttl", ".trig", ".rq", ".jsonld"}
 USE = re.compile(r"(?:\bcec:|<https://w3id\.org/cec-kg/ontology#|\"https://w3id\.org/cec-kg/ontology#)([A-Za-z][\w-]*)")
 
 
-def repository_files() -> list[Path]:
-    try:
-        out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=paths.ROOT,
-                             capture_output=True, text=True, check=True).stdout.split("\n")
-        files = [paths.ROOT / line for line in out if line]
-    except (OSError, subprocess.CalledProcessError):
-        files = [p for p in paths.ROOT.rglob("*") if ".venv" not in p.parts and "build" not in p.parts]
-    return sorted(p for p in files if p.suffix in SCANNED and p.is_file())
 
-
-FILES = repository_files()
+FILES = repository_files(SCANNED)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(paths.ROOT)) for p in FILES])

@@ -27,7 +27,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from cec_kg import paths
-from cec_kg.namespaces import CEC, ID, PROVENANCE_GRAPH, SDO, SEED_GRAPH, SOURCE
+from cec_kg.namespaces import CEC, ID, SDO, SEED_GRAPH, SOURCE
 
 SOURCES_DIR = paths.DATA_DIR / "sources"
 PROVENANCE_FILE = paths.DATA_DIR / "provenance.ttl"
