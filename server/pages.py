@@ -55,7 +55,12 @@ class Labeller:
 
     def thing(self, iri: str) -> Label:
         label = pick_label(self.entity_labels.get(iri, []) or self.term_labels.get(iri, []), self.lang)
-        return label or Label(local_name(iri) if not iri.startswith(BASE) else iri[len(BASE):], None, False)
+        if label:
+            return label
+        std = STANDARD_LABELS.get(iri)     # a standard class the data uses directly
+        if std:
+            return Label(std[self.lang], self.lang, False)
+        return Label(local_name(iri) if not iri.startswith(BASE) else iri[len(BASE):], None, False)
 
     def prop(self, iri: str) -> Label:
         label = pick_label(self.term_labels.get(iri, []), self.lang)

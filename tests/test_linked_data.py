@@ -321,6 +321,28 @@ def test_values_are_formatted_for_the_language(value, datatype, lang, expected):
     assert format_literal(value, XSD_NS + datatype, lang) == expected
 
 
+def test_every_term_the_data_uses_has_a_label_in_every_language():
+    """Each property and class of the asserted graphs is named in en/es/fr on the pages: by the
+    vocabulary (cec: terms) or by the UI table of standard terms, never by a guessed local name."""
+    from cec_kg import create_app
+    from cec_kg.i18n import LANGS
+    from cec_kg.namespaces import ENTAILMENT_GRAPH, ONTOLOGY_GRAPH
+    from cec_kg.pages import Labeller
+
+    app = create_app({})
+    store = app.extensions["cec_kg.store"]
+    asserted = f"FILTER(?g NOT IN (<{ENTAILMENT_GRAPH}>, <{ONTOLOGY_GRAPH}>))"
+    props = {r["t"].value for r in store.query(f"SELECT DISTINCT ?t {{ GRAPH ?g {{ ?s ?t ?o }} {asserted} }}")}
+    classes = {r["t"].value for r in store.query(f"SELECT DISTINCT ?t {{ GRAPH ?g {{ ?s a ?t }} {asserted} }}")}
+    assert props and classes
+    with app.app_context():
+        for lang in LANGS:
+            labeller = Labeller(lang, None)
+            unnamed = [p for p in props if labeller.prop(p).lang != lang]
+            unnamed += [c for c in classes if labeller.thing(c).lang != lang]
+            assert not unnamed, f"no {lang} label for {sorted(unnamed)}: label it in ontology/cec.ttl or i18n.STANDARD_LABELS"
+
+
 def test_label_fallback_is_flagged():
     from cec_kg.i18n import pick_label
 
