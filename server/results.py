@@ -6,7 +6,10 @@ the protocol layer, which announces it in response headers.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -16,6 +19,8 @@ from .negotiation import RDF, RESULTS
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 DATASET_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
+# An IRI token holding a comma in the engine's TSV (a literal quoting "<a,b>" also matches: harmless).
+_IRI_WITH_COMMA = re.compile(rb"<[^<>\t\n]*,[^<>\t\n]*>")
 
 
 @dataclass
@@ -59,6 +64,35 @@ def solutions_json(variables: list[str], rows: list) -> bytes:
                       ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def csv_from_tsv(tsv: bytes) -> bytes:
+    """SPARQL 1.1 Query Results CSV from the engine's TSV.
+
+    pyoxigraph 0.5.13's CSV writer leaves an IRI that holds a comma unquoted, so one field reads as
+    two (``http://ex.org/a,b``). Such results are written here with the CSV rules of the spec (RFC
+    4180: a field with a comma, quote, CR or LF is quoted, quotes doubled); others stay native.
+    """
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    if not _IRI_WITH_COMMA.search(tsv):
+        return solutions.serialize(format=ox.QueryResultsFormat.CSV)
+    variables = [v.value for v in solutions.variables]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in solutions:
+        writer.writerow([_csv_field(row[v]) for v in variables])
+    return out.getvalue().encode("utf-8")
+
+
+def _csv_field(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
 def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
     """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
 
@@ -75,7 +109,7 @@ def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) 
         return Outcome(media_type, body, None)
     if isinstance(results, ox.QuerySolutions):
         fmt = RESULTS[media_type]
-        if bounded:
+        if bounded and fmt != ox.QueryResultsFormat.CSV:
             return Outcome(media_type, results.serialize(format=fmt), None)
         variables = [v.value for v in results.variables]
         if variables:
@@ -91,6 +125,8 @@ def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) 
                 tsv, rows = tsv[: end + 1], row_cap
             if fmt == ox.QueryResultsFormat.TSV:
                 return Outcome(media_type, tsv, rows, truncated)
+            if fmt == ox.QueryResultsFormat.CSV:
+                return Outcome(media_type, csv_from_tsv(tsv), rows, truncated)
             body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
             return Outcome(media_type, body, rows, truncated)
         rows = []

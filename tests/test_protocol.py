@@ -107,6 +107,21 @@ def test_select_csv_tsv(endpoint, fmt, delimiter):
 
 
 @pytest.mark.live
+@pytest.mark.parametrize("limit", ["", " LIMIT 10"], ids=["unbounded", "bounded"])
+def test_csv_quotes_every_field_that_needs_it(endpoint, limit):
+    """SPARQL 1.1 CSV (RFC 4180): a field holding a comma, quote, CR or LF is quoted. pyoxigraph
+    0.5.13 wrote an IRI with a comma bare, so one IRI read back as two fields."""
+    q = ('SELECT ?iri ?text ?none WHERE { VALUES (?iri ?text) { '
+         '(<http://example.org/a,b> "say \\"hi\\", then\\r\\nbye"@en) (<http://example.org/c> "ünï😀") } }'
+         + limit)
+    r = requests.get(endpoint, params={"query": q}, headers={"Accept": "text/csv"}, timeout=10)
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8"), newline="")))
+    assert rows == [["iri", "text", "none"], ["http://example.org/a,b", 'say "hi", then\r\nbye', ""],
+                    ["http://example.org/c", "ünï😀", ""]], f"CSV does not read back: {r.content!r}"
+
+
+@pytest.mark.live
 @pytest.mark.parametrize("fmt", [JSON, XML])
 @pytest.mark.parametrize("method,request_method", METHODS)
 def test_ask(endpoint, fmt, method, request_method):
