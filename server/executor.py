@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
+# The engine recurses over the query's syntax tree: within the 64 KiB size limit, `!!!…true`,
+# `1-1-1…` or 7,000 UNIONs overflowed the default 8 MiB stack and killed the worker (SIGSEGV). Queries
+# run on a thread with this stack (address space only; pages are used as the recursion touches them).
+WORKER_STACK_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,19 @@ def _serve_worker(conn: Connection, store) -> None:
             return
 
 
+def _with_big_stack(fn, *args) -> None:
+    """Run ``fn(*args)`` on a thread with a ``WORKER_STACK_BYTES`` stack (in this thread if the
+    kernel refuses one that large)."""
+    try:
+        threading.stack_size(WORKER_STACK_BYTES)
+        thread = threading.Thread(target=fn, args=args, name="query")
+        thread.start()
+    except (RuntimeError, ValueError):
+        fn(*args)
+        return
+    thread.join()
+
+
 def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
     _die_with_parent()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # workers are reaped by the kernel
@@ -148,7 +165,7 @@ def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
                 store = open_store()
                 isolated = _isolate_network() if sandbox else False
                 sock.sendall(pickle.dumps((os.getpid(), isolated)) + b"\n")
-                _serve_worker(Connection(sock.detach()), store)
+                _with_big_stack(_serve_worker, Connection(sock.detach()), store)
             finally:
                 os._exit(0)
         sock.close()
@@ -294,7 +311,9 @@ class QueryPool:
             status, payload = pickle.loads(worker.conn.recv_bytes())
             healthy = True
         except (EOFError, OSError) as e:
-            raise EvaluationError(f"the query worker died ({e}); the query may exhaust memory") from None
+            raise EvaluationError(f"the query's worker process died while evaluating it ({type(e).__name__}): "
+                                  "it may need more memory than a worker has, or nest expressions too "
+                                  "deeply for the engine; simplify the query or split it") from None
         finally:
             self._release(worker, healthy)
         if status == "ok":

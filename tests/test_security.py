@@ -262,6 +262,19 @@ def test_timeout_stops_work_and_others_stay_fast(endpoint):
 
 
 @pytest.mark.live
+@pytest.mark.parametrize("query,expected", [
+    ("ASK { FILTER(" + "!" * 20000 + "true) }", True),
+    ("ASK { FILTER(1" + "-1" * 20000 + " = -19999) }", True),
+], ids=["20000-nots", "20000-minus-chain"])
+def test_deep_expressions_are_evaluated_not_crashed(endpoint, query, expected):
+    """Within the size limit and bracket depth, long operator chains made the engine recurse past
+    the default 8 MiB stack: the worker died (SIGSEGV) and the answer was a vague 400."""
+    r = requests.post(endpoint, data=query, headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    assert r.status_code == 200, f"{r.status_code}: {r.text[:300]}"
+    assert r.json()["boolean"] is expected
+
+
+@pytest.mark.live
 def test_timeout_capped(endpoint):
     t = time.monotonic()
     r = requests.get(endpoint, params={"query": slow_query(80), "timeout": "100000"}, timeout=30)
