@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
     ld.add_argument("--store", help="directory of the on-disk store to create or add to")
     ld.add_argument("--backend", help="SPARQL endpoint URL; every graph is PUT with the Graph Store Protocol")
     ld.add_argument("--graph-store", help="Graph Store Protocol URL of --backend (default: guessed, e.g. /query -> /store)")
+    ld.add_argument("--default-graph", metavar="IRI",
+                    help="named graph that receives the default graph's triples, for a --backend without a default "
+                         "graph of its own (Virtuoso: its default graph is the union of its named graphs)")
     ld.set_defaults(func=cmd_load)
     return p
 

@@ -132,18 +132,30 @@ def load(args) -> int:
     if args.backend:
         remote = RemoteStore(args.backend, graph_store=args.graph_store)
         graphs = [ox.DefaultGraph()] + list(staged.named_graphs())
+        default_target = getattr(args, "default_graph", None)   # stores without a default graph (Virtuoso)
+        try:
+            if default_target and ox.NamedNode(default_target) in graphs:
+                raise ValueError(f"--default-graph {default_target} is already a named graph of the data")
+        except ValueError as e:
+            print(f"cec-kg load: {e}", file=sys.stderr)
+            return 2
         for graph in graphs:
             quads = staged.quads_for_pattern(None, None, None, graph)
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-            if not triples and isinstance(graph, ox.DefaultGraph):
+            is_default = isinstance(graph, ox.DefaultGraph)
+            if not triples and is_default:
                 continue
             try:
-                status = remote.put_graph(None if isinstance(graph, ox.DefaultGraph) else graph.value,
+                status = remote.put_graph(default_target if is_default else graph.value,
                                           ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
             except OSError as e:   # urllib's URLError / HTTPError
-                print(f"cec-kg load: PUT to {remote.graph_store} failed: {e}", file=sys.stderr)
+                hint = (" (a store without a default graph of its own, e.g. Virtuoso, needs --default-graph IRI)"
+                        if is_default and not default_target else "")
+                print(f"cec-kg load: PUT to {remote.graph_store} failed: {e}{hint}", file=sys.stderr)
                 return 1
-            name = "default graph" if isinstance(graph, ox.DefaultGraph) else graph.value
+            name = "default graph" if is_default else graph.value
+            if is_default and default_target:
+                name += f" as {default_target}"
             print(f"PUT {name}: {len(triples)} triples -> {status}")
         print(f"{remote.graph_store}: {len(graphs)} graphs pushed")
     return 0

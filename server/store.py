@@ -209,7 +209,9 @@ class RemoteStore(Store):
 
         w = SPARQLWrapper(self.endpoint)
         w.setMethod(POST)
-        w.setRequestMethod("postdirectly")
+        # Form-encoded POST, the one every endpoint takes: Virtuoso 7.2 never answers a direct
+        # application/sparql-query POST (openlink/virtuoso-opensource#842, open).
+        w.setRequestMethod("urlencoded")
         w.setQuery(sparql)
         w.setOnlyConneg(True)
         w.addCustomHttpHeader("Accept", accept)
@@ -229,11 +231,15 @@ class RemoteStore(Store):
         form = inspect(sparql, max_bytes=1 << 30).form
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
+        if (default_graphs is not None or named_graphs is not None) and form is not None:
+            # The protocol's graphs replace FROM / FROM NAMED; Virtuoso would merge both: drop the clauses.
+            sparql = _without_from(sparql)
         w = self._wrapper(sparql, accept, default_graphs, named_graphs, timeout or self.timeout)
         try:
             response = w.query().response
             body = response.read()
             ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
+            state = response.headers.get("X-SQL-State")
         except QueryBadFormed as e:
             message = str(e).split("Response:", 1)[-1].strip() or str(e)
             if message[:2] in ("b'", 'b"'):
@@ -248,7 +254,14 @@ class RemoteStore(Store):
                 raise QueryTimeout() from e
             raise EvaluationError(f"the SPARQL backend {self.endpoint} is unreachable: {e.reason}") from None
         except SPARQLWrapperException as e:
+            if "Virtuoso S1T00 Error" in str(e):    # Virtuoso stopped the query at its own time limit
+                raise QueryTimeout() from None
             raise EvaluationError(f"the SPARQL backend answered an error: {e}") from None
+        if state:   # Virtuoso's "anytime" answer: 200 with partial results when its own time limit hit
+            if state.strip() == "S1TAT":
+                raise QueryTimeout()
+            raise EvaluationError(f"the SPARQL backend flagged its answer incomplete ({state}): "
+                                  f"{response.headers.get('X-SQL-Message', '')}".strip())
         if graph_form:
             fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML}.get(
                 ctype, ox.RdfFormat.N_TRIPLES)
@@ -282,8 +295,12 @@ class RemoteStore(Store):
             raise QueryTimeout() from None
 
     def graphs(self) -> list[str]:
-        rows = self._fetch("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
-        return [r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)]
+        names = [r["g"].value for r in self._fetch("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
+                 if isinstance(r["g"], ox.NamedNode)]
+        if not names:   # Virtuoso 7 answers one row with ?g unbound: ask for the graphs holding a triple
+            names = [r["g"].value for r in self._fetch("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+                     if isinstance(r["g"], ox.NamedNode)]
+        return names
 
     def size(self) -> int:
         # Triples of the endpoint's default graph: the whole dataset when it serves the union
@@ -314,14 +331,39 @@ class RemoteStore(Store):
 
 def default_graph_store(endpoint: str) -> str:
     """Graph Store Protocol URL next to a query endpoint: Oxigraph's ``/query`` -> ``/store``,
-    Fuseki's ``/ds/query`` or ``/ds/sparql`` -> ``/ds/data``; otherwise the endpoint itself."""
+    Fuseki's ``/ds/query`` or ``/ds/sparql`` -> ``/ds/data``, Virtuoso's ``/sparql`` (at the root)
+    -> ``/sparql-graph-crud``; otherwise the endpoint itself."""
     base = endpoint.rstrip("/")
     if base.endswith("/query"):
         root = base[: -len("/query")]
         return root + ("/store" if root.count("/") <= 2 else "/data")
     if base.endswith("/sparql"):
-        return base[: -len("/sparql")] + "/data"
+        root = base[: -len("/sparql")]
+        return root + ("/sparql-graph-crud" if root.count("/") <= 2 else "/data")
     return endpoint
+
+
+def _without_from(sparql: str) -> str:
+    """The query with its FROM / FROM NAMED clauses blanked out (same length and lines, so the
+    backend's syntax errors keep their positions)."""
+    from .guard import tokens
+
+    spans, start, depth = [], None, 0
+    for kind, value, offset in tokens(sparql):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        if start is not None and kind in ("iri", "pname"):
+            spans.append((start, offset + len(value)))
+            start = None
+        elif kind == "word" and value.upper() == "FROM" and depth == 0:
+            start = offset
+        elif not (start is not None and kind == "word" and value.upper() == "NAMED"):
+            start = None
+    for begin, end in reversed(spans):
+        sparql = sparql[:begin] + "".join(c if c in "\r\n" else " " for c in sparql[begin:end]) + sparql[end:]
+    return sparql
 
 
 def _inject_values(sparql: str, values: str) -> str:
