@@ -260,7 +260,7 @@ def dataset(suffix: str | None = None):
                                classes=[(labeller.thing(c), c, n) for c, n in classes],
                                properties=[(labeller.prop(p), p, n) for p, n in props],
                                license=license_iri(), version=d.get_store().content_hash())
-        body = d.memo(("dataset-html", lang), compute)
+        body = d.memo(("dataset-html", lang, request.path), compute)   # the switcher links to this path
         return document_response(body, "text/html", content_language=lang, content_location="/dataset.html",
                                  links=[(f"/dataset.{s}", "alternate", m) for m, s in SUFFIX.items() if s != "html"])
     body = d.memo(("dataset", mt), lambda: dataset_graph().serialize(format=RDFLIB_FORMATS[mt], encoding="utf-8"))

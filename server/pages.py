@@ -133,13 +133,13 @@ def schema_org(desc: d.Description, iri: str, labeller: Labeller, page_url: str)
 
 
 def switcher(lang: str) -> list[dict]:
-    """The language switcher: this page in each language (the current one marked)."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    out = []
-    for code in LANGS:
-        qs = urlencode({**args, "lang": code})
-        out.append({"code": code, "name": LANG_NAMES[code], "href": f"{request.path}?{qs}", "current": code == lang})
-    return out
+    """The language switcher: this page in each language (the current one marked).
+
+    Links carry ``lang`` only: pages are memoised per path and language, so any other parameter of
+    the request that rendered one (``?utm=…``) would be served in everyone's links afterwards.
+    """
+    return [{"code": code, "name": LANG_NAMES[code], "href": f"{request.path}?{urlencode({'lang': code})}",
+             "current": code == lang} for code in LANGS]
 
 
 def render_page(template: str, lang: str, **ctx) -> str:

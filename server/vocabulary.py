@@ -317,7 +317,7 @@ def serve_shapes(files: list[Path], base_path: str, override: str | None, immuta
     alternates = [(f"{base_path}.{s}", "alternate", m) for s, m in SUFFIXES.items() if m != "text/html" and s != "owl"]
     if mt == "text/html":
         lang, _ = choose_lang(request)
-        key = ("shapes-html", lang, base_path, _files_key(files))
+        key = ("shapes-html", lang, request.path, _files_key(files))   # the switcher links to this path
         if key not in memo:
             from .ldhttp import license_iri
             from .pages import render_page

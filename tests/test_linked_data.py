@@ -238,6 +238,26 @@ def test_lang_parameter_overrides_and_switcher_links(live_server):
     assert 'href="/page/party/mexico?lang=es"' in r.text, "an explicit language carries over to linked pages"
 
 
+def test_other_parameters_never_end_up_in_memoised_pages(live_server):
+    """Pages are memoised per language: the switcher once copied every query parameter of the
+    request that rendered a page into the links everybody got afterwards (?utm=… for all)."""
+    host = {"Host": "poison-check.localhost"}         # a memo key of its own, whatever ran before
+    for _ in range(6):                                 # reach every serving process
+        get(live_server, "/page/party/canada?lang=fr&utm=poisoned", **host)
+    for _ in range(6):
+        r = get(live_server, "/page/party/canada?lang=fr", **host)
+        assert r.status_code == 200 and "poisoned" not in r.text, "a parameter of another request leaked"
+        assert 'href="/page/party/canada?lang=es"' in r.text
+
+
+def test_dataset_page_switcher_links_to_the_path_asked(live_server):
+    for _ in range(4):
+        for path in ("/.well-known/void", "/dataset"):
+            r = get(live_server, path + "?lang=es", Accept="text/html")
+            assert r.status_code == 200 and f'href="{path}?lang=fr"' in r.text, \
+                f"{path}: the switcher links to another page's path"
+
+
 def test_missing_translation_falls_back_visibly(live_server):
     """Mexico has a Spanish name in no source: the English one shows, marked as a fallback."""
     r = get(live_server, "/page/factual-record/cozumel?lang=es")
