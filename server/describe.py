@@ -257,12 +257,13 @@ def serialize(triples: list[ox.Triple], suffix: str) -> bytes:
 
 
 def to_jsonld(triples: list[ox.Triple]) -> bytes:
+    from .ldhttp import stable_jsonld
     from .vocabulary import jsonld_context
 
     g = Graph()
     g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     context = jsonld_context()["@context"]
-    return g.serialize(format="json-ld", context=context, auto_compact=True, ensure_ascii=False).encode("utf-8")
+    return stable_jsonld(g.serialize(format="json-ld", context=context, auto_compact=True))
 
 
 def entity_types(iri: str) -> list[str]:

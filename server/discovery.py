@@ -22,7 +22,7 @@ from . import describe as d
 from . import paths
 from .errors import Problem
 from .i18n import LANGS, STRINGS, choose_lang
-from .ldhttp import document_response, license_iri
+from .ldhttp import document_response, license_iri, stable_rdf
 from .namespaces import BASE, CEC, DATASET_IRI, ONTOLOGY_IRI
 from .negotiation import negotiate
 
@@ -32,8 +32,6 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA = "https://www.iana.org/assignments/media-types/"
 SPARQL_IRI = BASE + "sparql"
 OFFERS = ["text/turtle", "text/html", "application/ld+json", "application/rdf+xml", "application/n-triples"]
-RDFLIB_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
-                  "application/n-triples": "nt"}
 SUFFIX = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/rdf+xml": "rdf",
           "application/n-triples": "nt", "text/html": "html"}
 # Dumps: file suffix -> (media type, pyoxigraph format, whether it keeps the named graphs).
@@ -263,7 +261,7 @@ def dataset(suffix: str | None = None):
         body = d.memo(("dataset-html", lang, request.path), compute)   # the switcher links to this path
         return document_response(body, "text/html", content_language=lang, content_location="/dataset.html",
                                  links=[(f"/dataset.{s}", "alternate", m) for m, s in SUFFIX.items() if s != "html"])
-    body = d.memo(("dataset", mt), lambda: dataset_graph().serialize(format=RDFLIB_FORMATS[mt], encoding="utf-8"))
+    body = d.memo(("dataset", mt), lambda: stable_rdf(dataset_graph(), mt))
     return document_response(body, mt, content_location=f"/dataset.{SUFFIX[mt]}", cors=True,
                              links=[(f"/dataset.{s}", "alternate", m) for m, s in SUFFIX.items() if m != mt])
 

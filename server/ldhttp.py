@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Response, current_app, request
+from rdflib import Graph
+from rdflib.compare import to_canonical_graph
 
 
 GZIP_MIN_BYTES = 1024
@@ -52,6 +56,57 @@ def data_last_modified() -> datetime:
         when = datetime.fromtimestamp(max(stamps), timezone.utc) if stamps else datetime.now(timezone.utc)
         ext["cec_kg.last_modified"] = when.replace(microsecond=0)
     return ext["cec_kg.last_modified"]
+
+
+# -- The same bytes in every process ------------------------------------------------------------------
+# rdflib names blank nodes at random when it parses or mints them, and its store iterates in hash
+# order, which Python randomises per process: the shapes, the dataset description and the vocabulary
+# came out as different bytes (so different ETags) from one serving process to another and after
+# every restart, and revalidation (If-None-Match) failed whenever a request reached another process.
+
+def stable_rdf(g: Graph, media_type: str, **jsonld_options) -> bytes:
+    """``g`` (an rdflib Graph) in ``media_type``, byte for byte the same in every process.
+
+    Blank nodes get labels derived from the graph's content (``rdflib.compare.to_canonical_graph``);
+    N-Triples lines are sorted; RDF/XML is written by pyoxigraph from the sorted triples; JSON-LD's
+    arrays are sorted (RDF values are sets; an ``@list`` keeps its order) and its keys too.
+    """
+    canonical = Graph()
+    for prefix, ns in g.namespaces():
+        canonical.bind(prefix, ns)
+    for triple in to_canonical_graph(g):
+        canonical.add(triple)
+    if media_type == "text/turtle":
+        return canonical.serialize(format="turtle", encoding="utf-8")
+    nt = canonical.serialize(format="nt", encoding="utf-8")
+    lines = sorted(set(line for line in nt.splitlines() if line.strip()))
+    if media_type == "application/n-triples":
+        return b"".join(line + b"\n" for line in lines)
+    if media_type == "application/rdf+xml":
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES)]
+        used = {t.predicate.value for t in triples} | {t.object.value for t in triples
+                                                        if t.predicate.value.endswith("#type")}
+        prefixes = {p: str(ns) for p, ns in canonical.namespaces()
+                    if p and any(iri.startswith(str(ns)) for iri in used)}
+        return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
+    if media_type == "application/ld+json":
+        return stable_jsonld(canonical.serialize(format="json-ld", **jsonld_options))
+    raise ValueError(f"no stable serialisation for {media_type}")
+
+
+def stable_jsonld(text: str) -> bytes:
+    """JSON-LD from rdflib with its arrays and keys sorted (its node order follows hash order)."""
+    return json.dumps(_sorted_jsonld(json.loads(text)), indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def _sorted_jsonld(node, key: str | None = None):
+    if isinstance(node, dict):
+        return {k: (v if k == "@context" else _sorted_jsonld(v, k)) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_sorted_jsonld(v) for v in node]
+        return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return node
 
 
 def link_header(links: list[tuple[str, str, str | None]]) -> str:

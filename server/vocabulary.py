@@ -23,20 +23,19 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request
 from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 from . import paths
 from .errors import Problem
 from .i18n import LANG_NAMES, LANGS, choose_lang
-from .ldhttp import document_response
+from .ldhttp import document_response, stable_rdf
 from .namespaces import BASE, CEC, ONTOLOGY_IRI, PREFIXES
 from .negotiation import negotiate
 
 bp = Blueprint("vocabulary", __name__)
 
 OFFERS = ["text/html", "text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples"]
-RDFLIB_FORMATS = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
-                  "application/n-triples": "nt"}
 SUFFIXES = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "owl": "application/rdf+xml",
             "jsonld": "application/ld+json", "nt": "application/n-triples", "html": "text/html"}
 RELEASES_DIR = paths.ONTOLOGY_DIR / "releases"
@@ -198,10 +197,9 @@ def serve_vocabulary(path: Path, base_path: str, override: str | None, immutable
         return document_response(body, "text/html", content_language=lang, immutable=immutable,
                                  links=[(f"{base_path}.{s}", "alternate", m) for s, m in SUFFIXES.items()
                                         if m != "text/html" and s != "owl"])
-    body = _file_cache(path, mt, lambda: _parse(path).serialize(format=RDFLIB_FORMATS[mt], encoding="utf-8")
+    body = _file_cache(path, mt, lambda: stable_rdf(_parse(path), mt)
                        if mt != "application/ld+json" else
-                       _parse(path).serialize(format="json-ld", context=jsonld_context()["@context"],
-                                              auto_compact=True, encoding="utf-8"))
+                       stable_rdf(_parse(path), mt, context=jsonld_context()["@context"], auto_compact=True))
     suffix = {v: k for k, v in SUFFIXES.items() if k != "owl"}[mt]
     return document_response(body, mt, content_location=f"{base_path}.{suffix}", immutable=immutable, cors=True)
 
@@ -274,13 +272,40 @@ def _label(g: Graph, node, lang: str) -> str:
         for v in values:
             if isinstance(v, Literal) and v.language == lang:
                 return str(v)
-        if values:
-            return str(values[0])
+        if values:       # none in this language: English first, then any (the same in every process)
+            return str(min(values, key=lambda v: (getattr(v, "language", None) != "en", str(v))))
     return g.qname(node) if isinstance(node, URIRef) else ""
 
 
 def _fragment(node) -> str:
     return str(node).split("#", 1)[1] if isinstance(node, URIRef) and "#" in str(node) else ""
+
+
+def path_text(g: Graph, path) -> str:
+    """A SHACL property path in SPARQL's path syntax: ``org:siteAddress|schema:location``, ``^p``,
+    ``a/b``, ``p*``… (a blank-node path once showed as its random node label)."""
+    if isinstance(path, URIRef):
+        return g.qname(path)
+    if path is None:
+        return ""
+    if (path, RDF.first, None) in g:
+        return "/".join(_path_operand(g, p) for p in Collection(g, path))
+    alternatives = g.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_path_operand(g, p) for p in Collection(g, alternatives))
+    inverse = g.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _path_operand(g, inverse)
+    for prop, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = g.value(path, prop)
+        if inner is not None:
+            return _path_operand(g, inner) + mark
+    return str(path)
+
+
+def _path_operand(g: Graph, path) -> str:
+    text = path_text(g, path)
+    return f"({text})" if any(c in text for c in "/|") else text
 
 
 def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
@@ -296,13 +321,13 @@ def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
             props.append({
                 "id": _fragment(ps),
                 "name": _label(g, ps, lang),
-                "path": g.qname(path) if isinstance(path, URIRef) else (str(path) if path else ""),
+                "path": path_text(g, path),
                 "severity": str(g.value(ps, SH.severity) or g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
-                "message": next((str(m) for m in g.objects(ps, SH.message)
-                                 if isinstance(m, Literal) and m.language in (lang, None)), ""),
+                "message": min((str(m) for m in g.objects(ps, SH.message)
+                                if isinstance(m, Literal) and m.language in (lang, None)), default=""),
             })
-        targets = [g.qname(t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-                   for t in g.objects(shape, p) if isinstance(t, URIRef)]
+        targets = sorted(g.qname(t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+                         for t in g.objects(shape, p) if isinstance(t, URIRef))
         out.append({"id": _fragment(shape), "iri": str(shape) if isinstance(shape, URIRef) else "",
                     "name": _label(g, shape, lang), "targets": targets,
                     "properties": sorted(props, key=lambda p: (p["path"], p["name"]))})
@@ -329,7 +354,7 @@ def serve_shapes(files: list[Path], base_path: str, override: str | None, immuta
                                  immutable=immutable)
     key = ("shapes", mt, base_path, _files_key(files))
     if key not in memo:
-        memo[key] = shapes_graph(files).serialize(format=RDFLIB_FORMATS[mt], encoding="utf-8")
+        memo[key] = stable_rdf(shapes_graph(files), mt)
     suffix = {v: k for k, v in SUFFIXES.items() if k != "owl"}[mt]
     return document_response(memo[key], mt, content_location=f"{base_path}.{suffix}", cors=True,
                              immutable=immutable)

@@ -149,6 +149,36 @@ def test_conditional_get_and_head(live_server, path):
 
 # -- Documents: content --------------------------------------------------------------------------------
 
+SAME_BYTES_PATHS = ["/ontology.nt", "/ontology.rdf", "/ontology.jsonld", "/shapes", "/shapes.nt", "/shapes.rdf",
+                    "/shapes.jsonld", "/dataset.nt", "/dataset.rdf", "/dataset.jsonld",
+                    "/data/plan/strategic-plan-2015-2020.jsonld"]
+DIGESTS = """
+import hashlib, sys
+from cec_kg import create_app
+client = create_app({"RESULT_CACHE_BYTES": 0}).test_client()
+for path in sys.argv[1:]:
+    r = client.get(path, headers={"Accept-Encoding": "identity"})
+    print(path, r.status_code, r.headers.get("ETag"), hashlib.sha256(r.data).hexdigest())
+"""
+
+
+def test_documents_are_the_same_bytes_in_every_process():
+    """rdflib names blank nodes at random and iterates in hash order (random per process): the
+    shapes, the dataset description, the vocabulary's N-Triples/RDF/XML/JSON-LD and entity JSON-LD
+    came out different from each serving process (a different ETag: 304s failed across processes,
+    and across hosts behind a load balancer). Two processes with different hash seeds must agree."""
+    import os
+    import subprocess
+    import sys
+
+    runs = [subprocess.run([sys.executable, "-c", DIGESTS, *SAME_BYTES_PATHS], capture_output=True, text=True,
+                           timeout=300, env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout.splitlines()
+            for seed in ("1", "2")]
+    assert len(runs[0]) == len(SAME_BYTES_PATHS) and all(" 200 " in line for line in runs[0]), runs[0]
+    differing = [a.split()[0] for a, b in zip(*runs) if a != b]
+    assert not differing, f"different bytes from two processes: {differing}"
+
+
 def test_entity_document_holds_own_incoming_labels_and_sources(live_server):
     g = parse(get(live_server, "/data/party/mexico.ttl"), "ttl")
     mexico = ID["party/mexico"]

@@ -178,6 +178,24 @@ def test_shapes_html_lists_every_named_shape(live_server):
             assert f'id="{str(shape).split("#", 1)[1]}"' in html, f"{shape} has no anchor on /shapes"
 
 
+@pytest.mark.parametrize("g_text,expected", [
+    ("ex:s sh:path [ sh:alternativePath ( ex:a ex:b [ sh:inversePath ex:c ] ) ] .", "ex:a|ex:b|^ex:c"),
+    ("ex:s sh:path ( ex:a [ sh:zeroOrMorePath ex:b ] ) .", "ex:a/ex:b*"),
+    ("ex:s sh:path [ sh:inversePath ( ex:a ex:b ) ] .", "^(ex:a/ex:b)"),
+    ("ex:s sh:path ex:a .", "ex:a"),
+])
+def test_shacl_paths_read_as_sparql_paths(g_text, expected):
+    """The /shapes page showed a blank-node path as its random node label (a different one in each
+    serving process): paths read as SPARQL property paths."""
+    from rdflib.namespace import SH
+
+    from cec_kg.vocabulary import path_text
+
+    g = Graph().parse(data="@prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+                      + g_text, format="turtle")
+    assert path_text(g, next(g.objects(None, SH.path))) == expected
+
+
 def shapes_version_iri(g: Graph) -> str:
     return str(next(g.objects(None, OWL.versionIRI)))
 
