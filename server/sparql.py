@@ -16,7 +16,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
@@ -65,6 +65,17 @@ def _form(body: bytes) -> MultiDict:
                       "query as UTF-8 before percent-encoding it.") from None
 
 
+def _check_query_string() -> None:
+    """werkzeug decodes a URL's non-UTF-8 bytes to U+FFFD: the query would run changed. Refuse it."""
+    for part in request.query_string.split(b"&"):
+        try:
+            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            name = unquote_to_bytes(part.split(b"=", 1)[0]).decode("utf-8", "replace")
+            raise Problem(400, "Not UTF-8", f"the URL parameter '{name}' is not UTF-8 once percent-decoded: "
+                          "encode the query as UTF-8 before percent-encoding it (%C3%A9 for é, not %E9).") from None
+
+
 def _refuse_update() -> Problem:
     return Problem(403, "Read-only endpoint", "this endpoint answers SPARQL queries only; updates "
                    "(the 'update' parameter, application/sparql-update) are never executed.")
@@ -73,11 +84,12 @@ def _refuse_update() -> Problem:
 def read_request() -> ProtocolRequest:
     """The protocol operation in this request, or a 4xx Problem saying what to fix."""
     cfg = current_app.config
+    _check_query_string()
     args = request.args
+    if "update" in args:
+        raise _refuse_update()
     if request.method in ("GET", "HEAD"):
         params, queries = args, args.getlist("query")
-        if "update" in args:
-            raise _refuse_update()
     else:  # POST
         limit = 4 * int(cfg["MAX_QUERY_BYTES"]) + 65536
         if (request.content_length or 0) > limit:
@@ -119,6 +131,9 @@ def read_request() -> ProtocolRequest:
         except ValueError as e:
             raise Problem(400, "Bad graph IRI", f"'{iri}' is not an absolute IRI ({e}); default-graph-uri "
                           "and named-graph-uri name graphs of this store by IRI.") from None
+    if len(params.getlist("timeout")) > 1:
+        raise Problem(400, "Two timeouts", "the request carries several 'timeout' parameters; send one "
+                      "(seconds, at most {:g}).".format(float(cfg["MAX_QUERY_TIMEOUT"])))
     dataset = bool(dg or ng)
     return ProtocolRequest(query=query,
                            default_graphs=tuple(dg) if dataset else None,

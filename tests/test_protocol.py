@@ -324,6 +324,20 @@ def test_non_utf8(endpoint):
                           headers={"Content-Type": "application/sparql-query"}, timeout=10), 400)
     problem(requests.post(endpoint, data="query=ASK%20%7B%22%E9%22%7D",
                           headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10), 400)
+    # In the URL too: werkzeug turned %E9 into U+FFFD and the changed query ran (an empty 200).
+    for qs in ("query=SELECT%20*%20%7B%3Fs%20%3Fp%20%22caf%E9%22%7D", "query=ASK%7B%7D&format=%FF"):
+        body = problem(requests.get(f"{endpoint}?{qs}", timeout=10), 400)
+        assert "UTF-8" in body["detail"], body
+    body = problem(requests.post(f"{endpoint}?default-graph-uri=http://example.org/%E9", data={"query": "ASK {}"},
+                                 timeout=10), 400)
+    assert "default-graph-uri" in body["detail"], body
+
+
+@pytest.mark.live
+def test_duplicated_timeout(endpoint):
+    body = problem(requests.get(endpoint, params=[("query", "ASK {}"), ("timeout", "1"), ("timeout", "50")],
+                                timeout=10), 400)
+    assert "timeout" in body["detail"], body
 
 
 @pytest.mark.live

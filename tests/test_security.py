@@ -107,6 +107,7 @@ def test_updates_refused(endpoint, update):
         requests.post(endpoint, data={"update": update}, timeout=10),
         requests.post(endpoint, data=update, headers={"Content-Type": "application/sparql-update"}, timeout=10),
         requests.get(endpoint, params={"update": update}, timeout=10),
+        requests.post(endpoint, params={"update": update}, data={"query": "ASK {}"}, timeout=10),
         requests.get(endpoint, params={"query": update}, timeout=10),
         requests.post(endpoint, data={"query": update}, timeout=10),
         requests.post(endpoint, data=update, headers={"Content-Type": "application/sparql-query"}, timeout=10),
