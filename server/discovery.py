@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
@@ -141,6 +143,20 @@ def dumps_redirect():
     return resp
 
 
+def _ignore_ranges_not_served() -> None:
+    """RFC 9110 §14.2: a Range in a unit other than bytes MUST be ignored, and a server MAY ignore
+    one it does not serve. werkzeug answered 416 ("none of the ranges is satisfiable") to ``items=…``,
+    to several ranges (``bytes=0-1,3-4``, all satisfiable) and to malformed ones: those get the whole
+    file (200); one byte range is served (206) or, when it starts past the end, 416."""
+    value = request.headers.get("Range")
+    if value is None:
+        return
+    parsed = parse_range_header(value)
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        request.environ.pop("HTTP_RANGE", None)
+        request.__dict__.pop("range", None)      # werkzeug caches the parsed header
+
+
 @bp.get("/dumps/<name>")
 def dump(name: str):
     folder = dumps_dir()
@@ -155,9 +171,15 @@ def dump(name: str):
         mt, encoding = DUMPS[base.rsplit(".", 1)[-1]][0], None
         if name.endswith(".gz"):
             mt = "application/gzip"
-    resp = send_file(io.BytesIO(path.read_bytes()), mimetype=mt, download_name=name, as_attachment=False,
-                     conditional=True, etag=hashlib.sha256(path.read_bytes()).hexdigest()[:32],
-                     last_modified=path.stat().st_mtime, max_age=300)
+    data = path.read_bytes()
+    _ignore_ranges_not_served()
+    try:
+        resp = send_file(io.BytesIO(data), mimetype=mt, download_name=name, as_attachment=False, conditional=True,
+                         etag=hashlib.sha256(data).hexdigest()[:32], last_modified=path.stat().st_mtime, max_age=300)
+    except RequestedRangeNotSatisfiable:
+        raise Problem(416, "Range Not Satisfiable", f"{name} is {len(data)} bytes: ask for a range that starts "
+                      f"within it, e.g. Range: bytes=0-{max(0, len(data) - 1)} (or bytes=-500 for the last 500).",
+                      {"Content-Range": f"bytes */{len(data)}"}, size=len(data)) from None
     if encoding:
         resp.headers["Content-Encoding"] = encoding
     return resp

@@ -163,6 +163,20 @@ def test_dataset_lists_dumps_with_checksums(void, dumps):
         assert value == Literal(hashlib.sha256(dumps[name]).hexdigest(), datatype=XSD.hexBinary), name
 
 
+def test_dump_ranges(live_server, session, dumps):
+    """One byte range: 206; several ranges, another unit or a malformed one: the whole file (RFC 9110
+    §14.2: ignored), where werkzeug said 416 "not satisfiable"; past the end: 416 saying the size."""
+    url, whole = live_server.url("/dumps/cec-kg.nt"), dumps["cec-kg.nt"]
+    r = session.get(url, headers={"Range": "bytes=10-19"}, timeout=30)
+    assert r.status_code == 206 and r.content == whole[10:20] and r.headers["Content-Range"] == f"bytes 10-19/{len(whole)}"
+    for value in ("bytes=0-1,5-6", "items=0-5", "bytes=5-1", "bytes=garbage"):
+        r = session.get(url, headers={"Range": value}, timeout=30)
+        assert r.status_code == 200 and r.content == whole, f"Range: {value} -> {r.status_code}"
+    r = session.get(url, headers={"Range": f"bytes={len(whole) + 10}-"}, timeout=30)
+    assert r.status_code == 416 and r.headers["Content-Range"] == f"bytes */{len(whole)}"
+    assert r.headers["Content-Type"].startswith("application/problem+json") and str(len(whole)) in r.json()["detail"]
+
+
 def test_dumps_index_page(live_server, session):
     r = session.get(live_server.url("/dumps/"), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=60)
     assert r.status_code == 200 and "Téléchargements" in r.text and "cec-kg.trig.gz" in r.text
