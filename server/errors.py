@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -50,15 +50,39 @@ def html_response(status: int, title: str, detail: str, headers: dict | None = N
     return resp
 
 
+def how_to_fix(exc: HTTPException) -> str:
+    """werkzeug's own 404/405 texts say nothing about this service: say what to do instead."""
+    if isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(exc.valid_methods or ())
+        return (f"{request.method} is not allowed on {request.path}: this service is read-only; use {allowed}"
+                + (" (POST only sends SPARQL queries)." if "POST" in (exc.valid_methods or ()) else "."))
+    if isinstance(exc, NotFound):
+        bare = request.path.rstrip("/")
+        hint = f" Try {bare} (without the trailing slash)." if bare != request.path and _routed(bare) else ""
+        return (f"nothing is served at {request.path}.{hint} The home page / lists what is here: /sparql, "
+                "/id/… identifiers, /ontology, /shapes, /dataset, /dumps/, /sitemap.xml.")
+    return exc.description or exc.name
+
+
+def _routed(path: str) -> bool:
+    from flask import current_app
+
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+        return True
+    except HTTPException:
+        return False
+
+
 def handle_http_exception(exc: HTTPException) -> Response:
     if isinstance(exc, Problem):
         if wants_html():
             return html_response(exc.code, exc.title, exc.description, exc.extra_headers)
         return problem_response(exc.code, exc.title, exc.description, exc.extra_headers, **exc.extra)
     if wants_html():
-        return html_response(exc.code or 500, exc.name, exc.description or exc.name,
+        return html_response(exc.code or 500, exc.name, how_to_fix(exc),
                              {k: v for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")})
-    resp = problem_response(exc.code or 500, exc.name, exc.description or exc.name)
+    resp = problem_response(exc.code or 500, exc.name, how_to_fix(exc))
     for k, v in exc.get_headers():
         if k.lower() not in ("content-type", "content-length"):
             resp.headers[k] = v

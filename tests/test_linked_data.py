@@ -99,6 +99,23 @@ def test_malformed_or_unknown_paths_are_404(live_server, path):
     assert r.status_code == 404, f"{path}: {r.status_code}"
 
 
+@pytest.mark.parametrize("path", ["/id/party/mexico", "/page/party/mexico", "/data/party/mexico.ttl", "/ontology",
+                                  "/shapes", "/dataset", "/dumps/SHA256SUMS", "/"])
+def test_writes_are_405_saying_what_to_use(live_server, path):
+    for method in ("PUT", "DELETE", "PATCH", "POST"):
+        r = requests.request(method, live_server.url(path), data="x", timeout=30, allow_redirects=False)
+        assert r.status_code == 405 and "GET" in r.headers["Allow"], f"{method} {path}: {r.status_code}"
+        detail = r.json()["detail"]
+        assert method in detail and "read-only" in detail and "GET" in detail, detail
+
+
+def test_unrouted_paths_say_what_is_served(live_server):
+    r = get(live_server, "/ontology/")
+    assert r.status_code == 404 and "Try /ontology " in r.json()["detail"], r.text
+    r = get(live_server, "/no/such/thing/")
+    assert r.status_code == 404 and "Try" not in r.json()["detail"] and "/sparql" in r.json()["detail"], r.text
+
+
 def test_source_graph_iris_dereference(live_server):
     r = get(live_server, "/source/seed", Accept="text/turtle")
     assert r.status_code == 303 and r.headers["Location"].endswith("/data/source/seed.ttl")
