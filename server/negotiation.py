@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Request
+from werkzeug.datastructures import MIMEAccept
 
 from .errors import Problem
 
@@ -49,6 +50,12 @@ def expand_format(value: str) -> str:
     return SHORT_NAMES.get(value.strip().lower(), value.strip().lower())
 
 
+def without_parameters(accept: MIMEAccept) -> MIMEAccept:
+    """The Accept ranges without their parameters: no offer here differs by one, and werkzeug matched
+    ``application/sparql-results+json; charset=utf-8`` (as some clients send it) to nothing: a 406."""
+    return MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in accept])
+
+
 def negotiate(request: Request, offers: list[str], *, override: str | None = None) -> str:
     """Pick one of ``offers`` (in server preference order) for this request, or raise 406.
 
@@ -63,7 +70,7 @@ def negotiate(request: Request, offers: list[str], *, override: str | None = Non
                       + ", ".join(offers), available=offers)
     if not request.accept_mimetypes:
         return offers[0]
-    best = request.accept_mimetypes.best_match(offers)
+    best = without_parameters(request.accept_mimetypes).best_match(offers)
     if best is None:
         raise Problem(406, "Not Acceptable", "none of the media types in your Accept header is available; "
                       "ask for one of: " + ", ".join(offers), available=offers)

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import get_store, guard
 from .errors import Problem
@@ -76,6 +77,17 @@ def _check_query_string() -> None:
                           "encode the query as UTF-8 before percent-encoding it (%C3%A9 for é, not %E9).") from None
 
 
+def _body(too_large: Problem) -> bytes:
+    """The request body, read up to ``request.max_content_length`` (werkzeug stops there silently)."""
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
+    if len(data) >= request.max_content_length:
+        raise too_large
+    return data
+
+
 def _refuse_update() -> Problem:
     return Problem(403, "Read-only endpoint", "this endpoint answers SPARQL queries only; updates "
                    "(the 'update' parameter, application/sparql-update) are never executed.")
@@ -92,16 +104,23 @@ def read_request() -> ProtocolRequest:
         params, queries = args, args.getlist("query")
     else:  # POST
         limit = 4 * int(cfg["MAX_QUERY_BYTES"]) + 65536
+        too_large = Problem(413, "Request too large", f"the request body exceeds {limit} bytes; queries are "
+                            f"limited to {cfg['MAX_QUERY_BYTES']} bytes.", limit=cfg["MAX_QUERY_BYTES"])
         if (request.content_length or 0) > limit:
-            raise Problem(413, "Request too large", f"the request body exceeds {limit} bytes; queries are "
-                          f"limited to {cfg['MAX_QUERY_BYTES']} bytes.", limit=cfg["MAX_QUERY_BYTES"])
+            raise too_large
+        # A chunked body has no Content-Length: werkzeug read all of it (50 MB, or more) into memory
+        # before the size check. Reading now stops at the limit.
+        request.max_content_length = limit
+        if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+            raise Problem(415, "Unsupported Content-Encoding", f"Content-Encoding "
+                          f"{request.headers['Content-Encoding']} is not accepted: send the query uncompressed.")
         ctype = request.mimetype
         charset = request.mimetype_params.get("charset")
         if charset and charset.lower().replace("-", "") != "utf8":
             raise Problem(415, "Unsupported charset", f"charset={charset} is not accepted: send the query "
                           "as UTF-8 (charset=utf-8, or no charset parameter).")
         if ctype == FORM:
-            form = _form(request.get_data(cache=True))
+            form = _form(_body(too_large))
             if "update" in form:
                 raise _refuse_update()
             queries = form.getlist("query") + args.getlist("query")
@@ -110,7 +129,7 @@ def read_request() -> ProtocolRequest:
             if "query" in args:
                 raise Problem(400, "Two queries", "a POST with Content-Type application/sparql-query carries "
                               "the query in its body; remove the 'query' URL parameter.")
-            queries, params = [_utf8(request.get_data(cache=True), "query")], args
+            queries, params = [_utf8(_body(too_large), "query")], args
         elif ctype == UPDATE:
             raise _refuse_update()
         elif not ctype:
@@ -202,7 +221,7 @@ def answer(req: ProtocolRequest) -> Response:
     is_get = request.method in ("GET", "HEAD")
     use_gzip = request.accept_encodings["gzip"] > 0 and request.accept_encodings.quality("identity") >= 0
     tag = etag + ("-gz" if use_gzip else "")
-    if is_get and request.if_none_match.contains(tag):
+    if is_get and request.if_none_match.contains_weak(tag):     # RFC 9110 §13.1.2: weak comparison
         g.sparql_cache = "revalidated"
         resp = Response(status=304)
         _result_headers(resp, tag, is_get)

@@ -420,6 +420,39 @@ def test_etag_revalidation(endpoint):
     assert again.status_code == 304 and again.content == b""
     other = requests.get(endpoint, params=params, headers={"If-None-Match": etag, "Accept": "text/csv"}, timeout=10)
     assert other.status_code == 200 and other.headers["ETag"] != etag, "another format is another representation"
+    weak = requests.get(endpoint, params=params, headers={"If-None-Match": "W/" + etag}, timeout=10)
+    assert weak.status_code == 304, "If-None-Match compares weakly (RFC 9110 §13.1.2)"
+
+
+@pytest.mark.live
+def test_accept_parameters_do_not_defeat_negotiation(endpoint):
+    """werkzeug matched `application/sparql-results+json; charset=utf-8` to no offer: a 406."""
+    r = requests.get(endpoint, params={"query": "ASK {}"}, timeout=10,
+                     headers={"Accept": "application/sparql-results+json; charset=utf-8"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/sparql-results+json"), r.text
+    r = requests.get(endpoint, params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, timeout=10,
+                     headers={"Accept": 'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/ld+json"), r.text
+
+
+@pytest.mark.live
+def test_request_bodies_are_bounded_and_plain(endpoint):
+    """A chunked body has no Content-Length: werkzeug read all of it into memory before the size
+    check. Reading stops at the limit now, form or direct; a compressed body is refused, not misread."""
+    def chunks(head: bytes, megabytes: int):
+        yield head
+        for _ in range(megabytes):
+            yield b"a" * 1_048_576
+
+    for ctype, head in (("application/sparql-query", b"ASK {} #"), ("application/x-www-form-urlencoded", b"query=ASK%7B%7D%23")):
+        r = requests.post(endpoint, data=chunks(head, 40), headers={"Content-Type": ctype}, timeout=30)
+        problem(r, 413)
+    small = requests.post(endpoint, data=chunks(b"ASK {} #", 0), headers={"Content-Type": "application/sparql-query"},
+                          timeout=10)
+    assert small.status_code == 200 and small.json()["boolean"] is True, "a small chunked query still works"
+    body = problem(requests.post(endpoint, data=gzip.compress(b"ASK {}"), timeout=10,
+                                 headers={"Content-Type": "application/sparql-query", "Content-Encoding": "gzip"}), 415)
+    assert "uncompressed" in body["detail"], body
 
 
 @pytest.mark.live
