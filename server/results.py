@@ -21,6 +21,8 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 DATASET_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
 # An IRI token holding a comma in the engine's TSV (a literal quoting "<a,b>" also matches: harmless).
 _IRI_WITH_COMMA = re.compile(rb"<[^<>\t\n]*,[^<>\t\n]*>")
+# RDF/XML writes a predicate as namespace + XML name: the IRI must end with one (a letter or _ first).
+_XML_LOCAL_NAME = re.compile(r"[^\W\d][\w.\-]*$")
 
 
 @dataclass
@@ -150,6 +152,12 @@ def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) 
             truncated = True
             break
         triples.append(t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object))
+    if fmt == ox.RdfFormat.RDF_XML:
+        # pyoxigraph 0.5.13 wrote `<oxprefix: xmlns:oxprefix="urn:x:1">`, malformed XML, in a 200.
+        bad = sorted({t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)})
+        if bad:
+            raise ValueError(f"RDF/XML cannot write the predicate <{bad[0]}> (an RDF/XML predicate must end "
+                             "with an XML name: a letter or _ first); ask for Turtle, N-Triples or JSON-LD")
     if fmt in DATASET_FORMATS:
         items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
     else:

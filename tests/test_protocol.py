@@ -186,6 +186,19 @@ def test_describe(endpoint, fmt):
     assert (EX.bob, RDF.type, EX.Person) in out, "DESCRIBE lacks the type"
 
 
+@pytest.mark.live
+def test_rdfxml_refuses_predicates_it_cannot_write(endpoint):
+    """pyoxigraph 0.5.13 wrote `<oxprefix: xmlns:oxprefix="urn:x:1">` (malformed XML) in a 200 for a
+    predicate with no XML local name; now a 4xx says which predicate and what to ask for instead."""
+    q = 'CONSTRUCT { <http://example.org/s> <urn:x:1> "v" ; <http://example.org/p/> "w" } WHERE {}'
+    body = problem(requests.get(endpoint, params={"query": q, "format": "rdf"}, timeout=10), 400)
+    assert "urn:x:1" in body["detail"] or "http://example.org/p/" in body["detail"], body
+    assert "Turtle" in body["detail"], body
+    ok = requests.get(endpoint, params={"query": 'CONSTRUCT { <http://example.org/s> <http://example.org/p_1> "v" } '
+                                                 "WHERE {}", "format": "rdf"}, timeout=10)
+    assert ok.status_code == 200 and len(Graph().parse(data=ok.content, format="xml")) == 1
+
+
 # -- the data served ---------------------------------------------------------------------------------
 @pytest.mark.live
 def test_every_rdf_syntax_loaded(endpoint):
