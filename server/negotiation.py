@@ -45,9 +45,18 @@ SHORT_NAMES = {
 }
 
 
-def expand_format(value: str) -> str:
-    """`format=` value -> media type (a short name or a media type itself)."""
-    return SHORT_NAMES.get(value.strip().lower(), value.strip().lower())
+# `format=json` / `format=xml` asked of a graph (CONSTRUCT, DESCRIBE): RDF's JSON and XML syntaxes,
+# as Fuseki reads them, rather than a 406 for the results formats of the same short name.
+GRAPH_SHORT_NAMES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
+
+
+def expand_format(value: str, offers=()) -> str:
+    """`format=` value -> media type (a short name or a media type itself), among ``offers`` if it can."""
+    key = value.strip().lower()
+    media_type = SHORT_NAMES.get(key, key)
+    if media_type not in offers and GRAPH_SHORT_NAMES.get(key) in offers:
+        return GRAPH_SHORT_NAMES[key]
+    return media_type
 
 
 def without_parameters(accept: MIMEAccept) -> MIMEAccept:
@@ -63,7 +72,7 @@ def negotiate(request: Request, offers: list[str], *, override: str | None = Non
     ``*/*``, gives the first offer.
     """
     if override:
-        mt = expand_format(override)
+        mt = expand_format(override, offers)
         if mt in offers:
             return mt
         raise Problem(406, "Not Acceptable", f"format '{override}' is not available here; use one of: "

@@ -25,7 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import get_store, guard
 from .errors import Problem
-from .executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout
+from .executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout, Unavailable
 from .negotiation import RDF, RESULTS, expand_format, negotiate
 
 bp = Blueprint("sparql", __name__)
@@ -178,7 +178,7 @@ def _timeout(value: str | None) -> float:
 def pick_format(values: tuple[str, ...], offers: list[str]) -> str | None:
     """The first ``format=`` value naming one of ``offers``; else the first value (406 will say why)."""
     for v in values:
-        if expand_format(v) in offers:
+        if expand_format(v, offers) in offers:
             return v
     return values[0] if values else None
 
@@ -255,6 +255,10 @@ def answer(req: ProtocolRequest) -> Response:
                           timeout=req.timeout) from None
         except Busy:
             raise Problem(503, "Busy", "every query worker is busy with other queries; retry shortly.",
+                          {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
+        except Unavailable as e:
+            raise Problem(503, "Query service unavailable", f"{e}: the service cannot evaluate queries until "
+                          "it is restarted (its /health says so too); retry later.",
                           {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
         except QuerySyntaxError as e:
             raise syntax_problem(str(e)) from None

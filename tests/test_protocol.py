@@ -296,6 +296,15 @@ def test_format_override(endpoint, fmt, expected):
     assert r.headers["Content-Type"].split(";")[0] == expected
 
 
+@pytest.mark.live
+@pytest.mark.parametrize("fmt,expected", [("json", "application/ld+json"), ("xml", "application/rdf+xml"),
+                                          ("ttl", "text/turtle")])
+def test_format_override_of_a_graph(endpoint, fmt, expected):
+    """format=json / xml on CONSTRUCT name RDF's JSON and XML syntaxes (as Fuseki does), not a 406."""
+    r = requests.get(endpoint, params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3", "format": fmt}, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].split(";")[0] == expected, r.text[:200]
+
+
 # -- malformed requests: a 4xx problem that says what to fix --------------------------------------
 def problem(r: requests.Response, status: int) -> dict:
     assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text[:300]}"
