@@ -62,6 +62,10 @@ class Busy(Exception):
     """No worker became free before the deadline."""
 
 
+class Unavailable(Exception):
+    """No query worker can be started: the process that forks them is gone (see ``QueryPool.alive``)."""
+
+
 class QuerySyntaxError(Exception):
     """The engine's parser refused the query (message carries the position)."""
 
@@ -284,6 +288,29 @@ class QueryPool:
                 self._lock.notify()
             raise
 
+    def _acquire_live(self, deadline: float) -> Worker:
+        """A worker whose process still runs: an idle worker never writes, so a readable connection
+        means its end was closed (killed from outside, or gone with the zygote)."""
+        while True:
+            worker = self._acquire(deadline)
+            if not worker.conn.poll(0):
+                return worker
+            self._release(worker, healthy=False)
+
+    def alive(self) -> bool:
+        """Whether the zygote still runs: without it no worker can replace one that ends."""
+        try:
+            with open(f"/proc/{self.zygote_pid}/stat", "rb") as f:
+                return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+        except FileNotFoundError:
+            return False
+        except OSError:
+            try:
+                os.kill(self.zygote_pid, 0)
+                return True
+            except ProcessLookupError:
+                return False
+
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
             if healthy:
@@ -297,9 +324,13 @@ class QueryPool:
             self._replenish_async()
 
     def run(self, job: Job, timeout: float):
-        """Evaluate ``job`` in a worker; raise QueryTimeout / Busy / QuerySyntaxError / EvaluationError."""
+        """Evaluate ``job`` in a worker; raise QueryTimeout / Busy / Unavailable / QuerySyntaxError /
+        EvaluationError."""
         deadline = time.monotonic() + timeout
-        worker = self._acquire(deadline)
+        try:
+            worker = self._acquire_live(deadline)
+        except OSError as e:
+            raise Unavailable(f"no query worker could be started ({type(e).__name__})") from None
         healthy = False
         try:
             self.stats["jobs"] += 1

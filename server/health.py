@@ -115,7 +115,12 @@ def health():
         body["error"] = error
     pool = getattr(store, "pool", None)
     if pool is not None:
-        body["query_workers"] = {"warm": pool.size, "max": pool.max_size, "network_isolated": pool.isolated}
+        spawner = pool.alive()
+        body["query_workers"] = {"warm": pool.size, "max": pool.max_size, "network_isolated": pool.isolated,
+                                 "spawner_pid": pool.zygote_pid, "spawner": "running" if spawner else "gone"}
+        if not spawner:     # no query can be evaluated once the idle workers end: restart the service
+            ok = False
+            body.update(status="unavailable", error="the process that starts query workers has ended")
     resp = jsonify(body)
     resp.status_code = 200 if ok else 503
     resp.headers["Cache-Control"] = "no-store"

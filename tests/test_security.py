@@ -307,3 +307,31 @@ def test_row_cap_limit_only_where_valid(query, appendable):
     assert info.can_append_limit is appendable
     if appendable:
         ox.Store().query(info.capped(query, 10))   # still parses
+
+
+# -- failing parts ---------------------------------------------------------------------------------
+@pytest.mark.live
+def test_query_workers_gone_is_a_503_and_health_says_so(start_server, tmp_path):
+    """If the process that forks query workers ends (e.g. killed by the OOM killer), its workers end
+    with it: queries get a 503 problem with Retry-After (not a 400 blaming the query, not a 500) and
+    /health turns 503, so an orchestrator restarts the service."""
+    import os
+    import signal
+
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "g.trig").write_text(DATA, encoding="utf-8")
+    srv = start_server("--data", str(d), "--workers", "1", "--threads", "4", "--cache-mb", "0")
+    endpoint = srv.url("/sparql")
+    assert requests.get(endpoint, params={"query": "ASK { ?s ?p ?o }"}, timeout=10).status_code == 200
+    health = requests.get(srv.url("/health"), timeout=10).json()
+    assert health["query_workers"]["spawner"] == "running", health
+    os.kill(health["query_workers"]["spawner_pid"], signal.SIGKILL)
+    time.sleep(0.5)     # the workers die with it (PR_SET_PDEATHSIG)
+    for query in ("ASK { ?s ?p ?o }", "SELECT * { ?s ?p ?o }", "SELECT ?s { ?s ?p ?o }"):
+        r = requests.get(endpoint, params={"query": query}, timeout=15)
+        assert r.status_code == 503 and r.headers.get("Retry-After"), (r.status_code, r.text[:300])
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+        assert "restart" in r.json()["detail"], r.json()
+    h = requests.get(srv.url("/health"), timeout=10)
+    assert h.status_code == 503 and h.json()["query_workers"]["spawner"] == "gone", h.text
