@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Service Description of ``/sparql``, with VoID statistics computed from the store.
 
 Answered at ``/sparql`` without a query, negotiated over the RDF formats (plus a small HTML page with a
-query form). It lists the result formats, the features, the limits (``svc:`` terms below, announced
+query form). It lists the result formats, the features, the limits (``schema:PropertyValue``s, announced
 so that nothing is silent: the row cap, timeouts, size and nesting limits) and the default dataset:
 the default graph (the union of all graphs) and every named graph with its triple count. The
 statistics come from ``queries/server/sd-*.rq`` and are computed once per content hash.
@@ -14,7 +14,8 @@ import pyoxigraph as ox
 from flask import Response, current_app, request
 
 from . import get_store, paths
-from .namespaces import DATASET_IRI
+from .ldhttp import document_response
+from .namespaces import DATASET_IRI, ENTAILMENT_GRAPH
 from .negotiation import RDF, RESULTS, negotiate
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -24,10 +25,11 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DCT = "http://purl.org/dc/terms/"
 FORMATS = "http://www.w3.org/ns/formats/"
-# The service's own limits: no standard vocabulary has them (sd: stops at features).
-SVC = "https://w3id.org/cec-kg/service#"
+SCHEMA = "https://schema.org/"
 PREFIXES = {"sd": SD, "void": VOID, "rdf": RDF_NS, "rdfs": RDFS, "xsd": XSD, "dcterms": DCT,
-            "formats": FORMATS, "svc": SVC}
+            "formats": FORMATS, "schema": SCHEMA}
+# UN/CEFACT common codes (schema:unitCode) of the limits' units.
+SECONDS, BYTES = "SEC", "AD"
 
 # Media type -> W3C format IRI (https://www.w3.org/ns/formats/).
 FORMAT_IRIS = {
@@ -49,6 +51,19 @@ def statistics(store) -> dict:
     graphs = [(r["g"].value, int(r["triples"].value)) for r in store.query(stats_query("sd-named-graph-sizes"))
               if isinstance(r["g"], ox.NamedNode)]
     return {"default": default, "graphs": graphs}
+
+
+def limits(cfg) -> list[tuple[str, str, object, str | None]]:
+    """(propertyID, English name, value, UN/CEFACT unit) of every limit a client may run into."""
+    return [
+        ("queryTimeout", "default query timeout", float(cfg["QUERY_TIMEOUT"]), SECONDS),
+        ("maxQueryTimeout", "largest timeout= a request may ask for", float(cfg["MAX_QUERY_TIMEOUT"]), SECONDS),
+        ("maxResultRows", "rows or triples returned at most (X-SPARQL-Row-Cap)", int(cfg["MAX_RESULT_ROWS"]), None),
+        ("maxQueryBytes", "largest query accepted", int(cfg["MAX_QUERY_BYTES"]), BYTES),
+        ("maxNestingDepth", "deepest bracket nesting accepted", int(cfg["MAX_NESTING"]), None),
+        ("federatedQuery", "SERVICE is evaluated", False, None),
+        ("update", "SPARQL Update is executed", False, None),
+    ]
 
 
 def description(endpoint: str) -> list[ox.Triple]:
@@ -88,13 +103,17 @@ def description(endpoint: str) -> list[ox.Triple]:
         f"Queries stop after {cfg['QUERY_TIMEOUT']:g} s by default (timeout= up to {cfg['MAX_QUERY_TIMEOUT']:g} s) "
         "and answer 503 with Retry-After; results are capped at "
         f"{cfg['MAX_RESULT_ROWS']} rows (announced in the X-SPARQL-Row-Cap and X-SPARQL-Truncated headers)."))
-    add(svc, SVC + "queryTimeout", lit(float(cfg["QUERY_TIMEOUT"])))
-    add(svc, SVC + "maxQueryTimeout", lit(float(cfg["MAX_QUERY_TIMEOUT"])))
-    add(svc, SVC + "maxResultRows", lit(int(cfg["MAX_RESULT_ROWS"])))
-    add(svc, SVC + "maxQueryBytes", lit(int(cfg["MAX_QUERY_BYTES"])))
-    add(svc, SVC + "maxNestingDepth", lit(int(cfg["MAX_NESTING"])))
-    add(svc, SVC + "federatedQuery", lit(False))
-    add(svc, SVC + "update", lit(False))
+    # The limits, machine-readable: SD has no terms for them, so each is a schema:PropertyValue (the
+    # standard way to attach a named, unit-coded value) rather than a property minted for the purpose.
+    for name, label, value, unit in limits(cfg):
+        pv = ox.BlankNode(f"limit-{name}")
+        add(svc, SCHEMA + "additionalProperty", pv)
+        add(pv, RDF_NS + "type", n(SCHEMA + "PropertyValue"))
+        add(pv, SCHEMA + "propertyID", lit(name, XSD + "string"))
+        add(pv, SCHEMA + "name", lit(label))
+        add(pv, SCHEMA + "value", lit(value))
+        if unit:
+            add(pv, SCHEMA + "unitCode", lit(unit, XSD + "string"))
 
     dataset = n(DATASET_IRI) if not cfg.get("DATA") and store.kind == "embedded" else ox.BlankNode("dataset")
     add(svc, SD + "defaultDataset", dataset)
@@ -104,7 +123,13 @@ def description(endpoint: str) -> list[ox.Triple]:
     dg = ox.BlankNode("default-graph")
     add(dataset, SD + "defaultGraph", dg)
     add(dg, RDF_NS + "type", n(SD + "Graph"))
-    add(dg, RDFS + "comment", lit("The default graph is the union of all named graphs."))
+    comment = "The default graph is the union of all named graphs."
+    if dataset == n(DATASET_IRI):
+        # Evaluation itself is simple entailment; the CEC graph carries its RDFS/OWL consequences as data.
+        comment += (f" It includes <{ENTAILMENT_GRAPH}>: the RDFS/OWL entailments of the sources under the "
+                    "vocabulary, materialised when the graph is built, so standard-vocabulary queries "
+                    "(e.g. ?x a org:Organization) find the CEC's entities.")
+    add(dg, RDFS + "comment", lit(comment))
     d = stats["default"]
     for key, prop in (("triples", "triples"), ("entities", "entities"), ("properties", "properties"),
                       ("subjects", "distinctSubjects"), ("objects", "distinctObjects"), ("classes", "classes")):
@@ -128,7 +153,6 @@ def service_description_response(format_override: str | None) -> Response:
     turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     if media_type == "text/html":
         body = HTML.format(endpoint=escape(endpoint), turtle=escape(turtle.decode("utf-8"))).encode("utf-8")
-        resp = Response(body, content_type="text/html; charset=utf-8")
     else:
         fmt = RDF[media_type]
         if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
@@ -139,10 +163,9 @@ def service_description_response(format_override: str | None) -> Response:
                                        ox.RdfFormat.RDF_XML) else None
         kwargs = {"prefixes": prefixes} if prefixes else {}
         body = turtle if fmt == ox.RdfFormat.TURTLE else ox.serialize(items, format=fmt, **kwargs)
-        resp = Response(body, content_type=media_type + ("; charset=utf-8" if media_type.startswith("text/") else ""))
-    resp.headers["Vary"] = "Accept"
-    resp.headers["Cache-Control"] = "public, max-age=300"
-    return resp
+    # The same bytes in every process (blank nodes are named, statistics come from the store), so the
+    # linked-data documents' validators apply: ETag of the bytes, 304 on revalidation, gzip.
+    return document_response(body, media_type, vary="Accept")
 
 
 HTML = """<!DOCTYPE html>

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, VOID
+from rdflib.namespace import RDF, SDO, VOID
 from SPARQLWrapper import (CSV, GET, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML,
                            SPARQLWrapper)
 
@@ -379,6 +379,17 @@ def test_post_without_query(endpoint):
 
 # -- the service description ------------------------------------------------------------------------
 @pytest.mark.live
+def test_service_description_revalidates(endpoint):
+    first = requests.get(endpoint, headers={"Accept": "text/turtle"}, timeout=10)
+    etag = first.headers.get("ETag")
+    assert first.status_code == 200 and etag, first.headers
+    again = requests.get(endpoint, headers={"Accept": "text/turtle", "If-None-Match": etag}, timeout=10)
+    assert again.status_code == 304 and not again.content, again.status_code
+    other = requests.get(endpoint, headers={"Accept": "application/n-triples", "If-None-Match": etag}, timeout=10)
+    assert other.status_code == 200, "another format is another representation"
+
+
+@pytest.mark.live
 @pytest.mark.parametrize("accept,rdflib_format", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
                                                   ("application/rdf+xml", "xml"), ("application/n-triples", "nt")])
 def test_service_description(endpoint, accept, rdflib_format):
@@ -398,9 +409,10 @@ def test_service_description(endpoint, accept, rdflib_format):
     sizes = {str(g.value(ng, SD.name)): int(g.value(g.value(ng, SD.graph), VOID.triples))
              for ng in g.objects(dataset, SD.namedGraph)}
     assert sizes == {str(EX.g1): 7, str(EX.g2): 4, str(EX.g3): 1}, sizes
-    limits = {str(p).rsplit("#", 1)[-1]: o.toPython() for p, o in g.predicate_objects(svc)
-              if str(p).startswith("https://w3id.org/cec-kg/service#")}
+    limits = {str(g.value(pv, SDO.propertyID)): g.value(pv, SDO.value).toPython()
+              for pv in g.objects(svc, SDO.additionalProperty) if (pv, RDF.type, SDO.PropertyValue) in g}
     assert limits["maxResultRows"] > 0 and limits["queryTimeout"] > 0, f"limits not announced: {limits}"
+    assert limits["update"] is False and limits["federatedQuery"] is False, limits
 
 
 @pytest.mark.live
