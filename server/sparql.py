@@ -307,7 +307,8 @@ def finish_response(resp: Response) -> Response:
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Access-Control-Expose-Headers"] = EXPOSED
     if request.method == "OPTIONS":
-        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
+        # The route's own methods (Flask's automatic OPTIONS answer lists them in Allow): POST only where it works.
+        resp.headers["Access-Control-Allow-Methods"] = resp.headers.get("Allow") or "GET, HEAD, OPTIONS"
         resp.headers["Access-Control-Allow-Headers"] = request.headers.get(
             "Access-Control-Request-Headers", "Accept, Content-Type, If-None-Match")
         resp.headers["Access-Control-Max-Age"] = "86400"

@@ -438,6 +438,10 @@ def test_options_and_cors(endpoint):
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in r.headers["Access-Control-Allow-Methods"]
     assert "content-type" in r.headers["Access-Control-Allow-Headers"].lower()
+    # A preflight elsewhere offers what that route answers: no POST where POST is a 405.
+    page = requests.options(endpoint.replace("/sparql", "/health"), headers={"Origin": "https://example.com",
+                            "Access-Control-Request-Method": "POST"}, timeout=10)
+    assert "POST" not in page.headers["Access-Control-Allow-Methods"], page.headers
     for resp in (requests.get(endpoint, params={"query": "ASK {}"}, headers={"Origin": "https://x.org"}, timeout=10),
                  requests.post(endpoint, data={"query": "ASK {}"}, headers={"Origin": "https://x.org"}, timeout=10),
                  requests.get(endpoint, params={"query": "ASK {"}, timeout=10)):
