@@ -34,6 +34,9 @@ from test_protocol import (CSV, FIXTURES, JSON, METHODS, PREFIX, SELECT, TOTAL_Q
                            test_protocol_dataset, test_protocol_dataset_overrides_from, test_select_csv_tsv,
                            test_select_json, test_select_xml, test_service_description, test_syntax_error_quotes_parser,
                            test_two_queries, test_wrong_content_type, test_wrong_method)
+# Through our service, whatever the backend (they use this module's `backend`, `server`, `endpoint`).
+from test_remote import (backend_select, test_health_reports_remote, test_remote_is_read_only_through_us,  # noqa: F401
+                         test_remote_timeout)
 
 pytestmark = pytest.mark.remote
 VIRTUOSO_T = shutil.which("virtuoso-t")
@@ -253,6 +256,11 @@ def loaded(virtuoso, data_dir):
 
 
 @pytest.fixture(scope="module")
+def backend(virtuoso, loaded):
+    return virtuoso
+
+
+@pytest.fixture(scope="module")
 def server(start_server, virtuoso, loaded):
     return start_server("--backend", virtuoso.endpoint, "--workers", "1", "--threads", "4")
 
@@ -269,13 +277,6 @@ def _known_virtuoso_differences(request):
     reason = VIRTUOSO.get(node.name) or VIRTUOSO.get(getattr(node, "originalname", node.name))
     if reason:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
-
-
-def backend_select(virtuoso, query: str) -> list[dict]:
-    r = requests.get(virtuoso.endpoint, params={"query": query},
-                     headers={"Accept": "application/sparql-results+json"}, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()["results"]["bindings"]
 
 
 # -- the instance itself ---------------------------------------------------------------------------
@@ -317,45 +318,6 @@ def test_load_without_default_graph_says_how(virtuoso, data_dir, loaded):
     assert run.returncode == 1 and "--default-graph" in run.stderr, run.stderr
     run = cec_kg_load("--backend", virtuoso.endpoint, "--default-graph", "http://example.org/g1", str(data_dir))
     assert run.returncode == 2 and "already a named graph" in run.stderr, run.stderr
-
-
-# -- through our service ----------------------------------------------------------------------------
-def test_health_reports_remote(server):
-    h = requests.get(server.url("/health"), timeout=10).json()
-    assert h["status"] == "ok" and h["backend"] == "remote" and h["quads"] == TOTAL_QUADS, h
-
-
-def test_remote_is_read_only_through_us(endpoint, virtuoso):
-    r = requests.post(endpoint, data={"update": "CLEAR ALL"}, timeout=10)
-    assert r.status_code == 403
-    r = requests.get(endpoint, params={"query": f"SELECT * WHERE {{ SERVICE <{virtuoso.endpoint}> {{ ?s ?p ?o }} }}"},
-                     timeout=10)
-    assert r.status_code == 403, "SERVICE must be refused before it reaches the backend"
-    rows = backend_select(virtuoso, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    assert int(rows[0]["n"]["value"]) == TOTAL_QUADS, "data changed"
-
-
-def test_remote_timeout(endpoint):
-    values = " ".join(str(i) for i in range(60))
-    slow = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcde") + " }"
-    outcome = {}
-
-    def run():
-        t = time.monotonic()
-        r = requests.get(endpoint, params={"query": slow, "timeout": "2"}, timeout=30)
-        outcome.update(status=r.status_code, retry=r.headers.get("Retry-After"), seconds=time.monotonic() - t,
-                       body=r.text[:300])
-
-    th = threading.Thread(target=run)
-    th.start()
-    time.sleep(0.3)
-    t = time.monotonic()
-    r = requests.get(endpoint, params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
-    cheap = time.monotonic() - t
-    th.join()
-    assert r.status_code == 200 and cheap < 1.0, f"cheap query took {cheap:.2f}s behind a slow one"
-    assert outcome["status"] == 503 and outcome["retry"], outcome
-    assert outcome["seconds"] < 5, outcome
 
 
 # -- what the known differences leave unchecked, checked without the order -----------------------------
