@@ -29,6 +29,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "shapes": {"en": "Shapes", "es": "Formas (SHACL)", "fr": "Formes (SHACL)"},
     "sparql": {"en": "SPARQL endpoint", "es": "Punto de acceso SPARQL", "fr": "Point d'accès SPARQL"},
     "dataset": {"en": "Dataset", "es": "Conjunto de datos", "fr": "Jeu de données"},
+    "sparql_intro": {"en": "Ask the graph your own questions in SPARQL 1.1. Read-only: GET or POST a query to",
+                     "es": "Haga sus propias preguntas al grafo en SPARQL 1.1. Solo lectura: envíe una consulta "
+                           "por GET o POST a",
+                     "fr": "Posez vos propres questions au graphe en SPARQL 1.1. Lecture seule : envoyez une "
+                           "requête par GET ou POST à"},
+    "query": {"en": "Query", "es": "Consulta", "fr": "Requête"},
+    "result_format": {"en": "Result format", "es": "Formato del resultado", "fr": "Format du résultat"},
+    "run_query": {"en": "Run", "es": "Ejecutar", "fr": "Exécuter"},
+    "examples": {"en": "Example questions", "es": "Preguntas de ejemplo", "fr": "Questions d'exemple"},
+    "limits": {"en": "Limits", "es": "Límites", "fr": "Limites"},
+    "service_description": {"en": "Service description", "es": "Descripción del servicio",
+                            "fr": "Description du service"},
     "dumps": {"en": "Downloads", "es": "Descargas", "fr": "Téléchargements"},
     "language": {"en": "Language", "es": "Idioma", "fr": "Langue"},
     "types": {"en": "Type", "es": "Tipo", "fr": "Type"},

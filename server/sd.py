@@ -1,14 +1,12 @@
 """The SPARQL 1.1 Service Description of ``/sparql``, with VoID statistics computed from the store.
 
-Answered at ``/sparql`` without a query, negotiated over the RDF formats (plus a small HTML page with a
-query form). It lists the result formats, the features, the limits (``schema:PropertyValue``s, announced
+Answered at ``/sparql`` without a query, negotiated over the RDF formats (plus, for people, a query form in the
+site's layout with the competency questions as examples). It lists the result formats, the features, the limits (``schema:PropertyValue``s, announced
 so that nothing is silent: the row cap, timeouts, size and nesting limits) and the default dataset:
 the default graph (the union of all graphs) and every named graph with its triple count. The
 statistics come from ``queries/server/sd-*.rq`` and are computed once per content hash.
 """
 from __future__ import annotations
-
-from html import escape
 
 import pyoxigraph as ox
 from flask import Response, current_app, request
@@ -16,6 +14,7 @@ from flask import Response, current_app, request
 from . import get_store, paths
 from .ldhttp import document_response
 from .namespaces import DATASET_IRI, ENTAILMENT_GRAPH
+from .errors import Problem
 from .negotiation import RDF, RESULTS, negotiate
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -152,37 +151,55 @@ def service_description_response(format_override: str | None) -> Response:
     triples = description(endpoint)
     turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     if media_type == "text/html":
-        body = HTML.format(endpoint=escape(endpoint), turtle=escape(turtle.decode("utf-8"))).encode("utf-8")
+        return form_page(endpoint, turtle.decode("utf-8"))
+    fmt = RDF[media_type]
+    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
     else:
-        fmt = RDF[media_type]
-        if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-            items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        else:
-            items = triples
-        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3,
-                                       ox.RdfFormat.RDF_XML) else None
-        kwargs = {"prefixes": prefixes} if prefixes else {}
-        body = turtle if fmt == ox.RdfFormat.TURTLE else ox.serialize(items, format=fmt, **kwargs)
+        items = triples
+    prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3,
+                                   ox.RdfFormat.RDF_XML) else None
+    kwargs = {"prefixes": prefixes} if prefixes else {}
+    body = turtle if fmt == ox.RdfFormat.TURTLE else ox.serialize(items, format=fmt, **kwargs)
     # The same bytes in every process (blank nodes are named, statistics come from the store), so the
     # linked-data documents' validators apply: ETag of the bytes, 304 on revalidation, gzip.
     return document_response(body, media_type, vary="Accept")
 
 
-HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main>
-<h1>SPARQL endpoint</h1>
-<p>SPARQL 1.1 Protocol endpoint at <code>{endpoint}</code>: GET or POST a <code>query</code>. Read-only.</p>
-<form method="get" action="{endpoint}">
-<label for="query">Query</label><br>
-<textarea id="query" name="query" rows="8" cols="80">SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT 10</textarea><br>
-<label for="format">Format</label>
-<select id="format" name="format"><option>json</option><option>xml</option><option>csv</option>
-<option>tsv</option><option>ttl</option><option>jsonld</option></select>
-<button type="submit">Run</button>
-</form>
-<h2>Service description</h2>
-<pre>{turtle}</pre>
-</main></body></html>
-"""
+# -- the page people see: a query form in the site's layout ------------------------------------------
+FORM_FORMATS = [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"), ("ttl", "Turtle (CONSTRUCT)"),
+                ("jsonld", "JSON-LD (CONSTRUCT)")]
+SD_ALTERNATES = [("text/turtle", "ttl", "Turtle"), ("application/ld+json", "jsonld", "JSON-LD"),
+                 ("application/rdf+xml", "rdf", "RDF/XML"), ("application/n-triples", "nt", "N-Triples")]
+DEFAULT_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
+
+
+def examples() -> dict[str, dict]:
+    """The competency questions (queries/cq-*.rq) by name: the question (their first comment line) and
+    the text. Offered only with the CEC graph: they ask about it."""
+    if current_app.config.get("DATA"):
+        return {}
+    found = {}
+    for path in sorted(paths.QUERIES_DIR.glob("cq-*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first = text.split("\n", 1)[0]
+        found[path.stem] = {"name": path.stem, "question": first.split(":", 1)[-1].strip(" #"), "text": text}
+    return found
+
+
+def form_page(endpoint: str, turtle: str) -> Response:
+    """The form (works without JavaScript: a GET to this endpoint), the examples (``?example=cq-…`` fills
+    the form), the limits and this description."""
+    from .i18n import choose_lang
+    from .pages import render_page
+
+    lang, explicit = choose_lang(request)
+    known = examples()
+    name = request.args.get("example")
+    if name is not None and name not in known:
+        raise Problem(404, "Not Found", f"no example query '{name}'; the examples are listed at /sparql.")
+    body = render_page("sparql.html", lang, endpoint=endpoint, turtle=turtle,
+                       query=known[name]["text"] if name else DEFAULT_QUERY,
+                       examples=list(known.values()), lang_amp=f"&lang={lang}" if explicit else "",
+                       limits=limits(current_app.config), form_formats=FORM_FORMATS, alternates=SD_ALTERNATES)
+    return document_response(body, "text/html", vary="Accept, Accept-Language", content_language=lang)

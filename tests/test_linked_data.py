@@ -388,6 +388,20 @@ def test_values_are_formatted_for_the_language(value, datatype, lang, expected):
     assert format_literal(value, XSD_NS + datatype, lang) == expected
 
 
+def test_no_ui_string_is_defined_twice():
+    """A repeated key in a dict literal silently replaces the first one (a page then shows the wrong text)."""
+    import ast
+
+    from cec_kg import i18n
+
+    with open(i18n.__file__, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+
+
 def test_every_term_the_data_uses_has_a_label_in_every_language():
     """Each property and class of the asserted graphs is named in en/es/fr on the pages: by the
     vocabulary (cec: terms) or by the UI table of standard terms, never by a guessed local name."""

@@ -419,7 +419,33 @@ def test_service_description(endpoint, accept, rdflib_format):
 def test_service_description_html(endpoint):
     r = requests.get(endpoint, headers={"Accept": "text/html"}, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
-    assert "<form" in r.text and "sd:Service" in r.text
+    assert f'<form class="query" method="get" action="{endpoint}">' in r.text and "sd:Service" in r.text
+    assert "rows or triples returned at most" in r.text and "<code>100000</code>" in r.text, "limits shown by name"
+    assert "?example=" not in r.text, "the CEC graph's example questions are not offered for other data"
+    assert requests.get(endpoint, params={"example": "cq-01-factual-records-concerning-mexico"},
+                        headers={"Accept": "text/html"}, timeout=10).status_code == 404
+
+
+@pytest.mark.live
+def test_query_form_offers_the_competency_questions(live_server):
+    """On the CEC graph the form lists every queries/cq-*.rq question; ?example= fills the form with it,
+    and the form's GET runs it."""
+    import html
+    import re
+
+    from cec_kg import paths
+
+    endpoint = live_server.url("/sparql")
+    page = requests.get(endpoint, headers={"Accept": "text/html", "Accept-Language": "es"}, timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Language"] == "es"
+    names = re.findall(r'\?example=(cq-[\w-]+)', page.text)
+    assert sorted(names) == sorted(p.stem for p in paths.QUERIES_DIR.glob("cq-*.rq")), names
+    name = "cq-04-tek-group-change-2017"
+    form = requests.get(endpoint, params={"example": name}, headers={"Accept": "text/html"}, timeout=10)
+    text = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", form.text, re.S).group(1))
+    assert text == (paths.QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    run = requests.get(endpoint, params={"query": text, "format": "json"}, timeout=10)
+    assert run.status_code == 200 and run.json()["results"]["bindings"], run.text[:300]
 
 
 # -- HTTP niceties: HEAD, OPTIONS, CORS, caching, gzip ----------------------------------------------
