@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from flask import Response, current_app, request
 
 from . import get_store, paths
-from .ldhttp import document_response
+from .ldhttp import document_response, license_iri
 from .namespaces import DATASET_IRI, ENTAILMENT_GRAPH
 from .errors import Problem
 from .negotiation import RDF, RESULTS, negotiate
@@ -201,5 +201,6 @@ def form_page(endpoint: str, turtle: str) -> Response:
     body = render_page("sparql.html", lang, endpoint=endpoint, turtle=turtle,
                        query=known[name]["text"] if name else DEFAULT_QUERY,
                        examples=list(known.values()), lang_amp=f"&lang={lang}" if explicit else "",
-                       limits=limits(current_app.config), form_formats=FORM_FORMATS, alternates=SD_ALTERNATES)
+                       limits=limits(current_app.config), form_formats=FORM_FORMATS, alternates=SD_ALTERNATES,
+                       license=license_iri(), version=get_store().content_hash())
     return document_response(body, "text/html", vary="Accept, Accept-Language", content_language=lang)
