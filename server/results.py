@@ -95,7 +95,22 @@ def _csv_field(term) -> str:
     return str(term)
 
 
+# XML 1.0 (§2.2 Char) cannot carry C0 controls other than tab, LF and CR, nor U+FFFE / U+FFFF, not even
+# as character references; pyoxigraph 0.5.13 writes them raw, a document no XML parser reads.
+XML_MEDIA_TYPES = {"application/sparql-results+xml", "application/xml", "application/rdf+xml"}
+_NOT_XML_1_0 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
 def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
+    """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for)."""
+    outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded)
+    if media_type in XML_MEDIA_TYPES and _NOT_XML_1_0.search(outcome.body):
+        raise ValueError("the result holds a character XML 1.0 cannot carry (a control character such as "
+                         "U+0001): ask for JSON, CSV/TSV, Turtle or N-Triples instead of XML")
+    return outcome
+
+
+def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
     """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
 
     ``bounded``: the query's own LIMIT keeps it within the cap, so the engine's writer streams it

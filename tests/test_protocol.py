@@ -187,6 +187,19 @@ def test_describe(endpoint, fmt):
 
 
 @pytest.mark.live
+@pytest.mark.parametrize("query,fmt", [('SELECT ?o { BIND("a\\u0001b" AS ?o) }', "xml"),
+                                       ('CONSTRUCT { <http://example.org/s> <http://example.org/p> ?o } '
+                                        'WHERE { BIND("a\\u0001b" AS ?o) }', "rdf")])
+def test_xml_refuses_characters_xml_cannot_carry(endpoint, query, fmt):
+    """pyoxigraph 0.5.13 wrote U+0001 raw into XML (no parser reads it) in a 200; now a 4xx says which
+    formats carry it, and they do."""
+    body = problem(requests.get(endpoint, params={"query": query, "format": fmt}, timeout=10), 400)
+    assert "XML 1.0" in body["detail"] and "JSON" in body["detail"], body
+    ok = requests.get(endpoint, params={"query": query, "format": "json" if fmt == "xml" else "nt"}, timeout=10)
+    assert ok.status_code == 200 and ("\\u0001" in ok.text or "\x01" in ok.text), ok.text
+
+
+@pytest.mark.live
 def test_rdfxml_refuses_predicates_it_cannot_write(endpoint):
     """pyoxigraph 0.5.13 wrote `<oxprefix: xmlns:oxprefix="urn:x:1">` (malformed XML) in a 200 for a
     predicate with no XML local name; now a 4xx says which predicate and what to ask for instead."""
