@@ -1,8 +1,9 @@
 """The SPARQL 1.1 Service Description of ``/sparql``, with VoID statistics computed from the store.
 
-Answered at ``/sparql`` without a query, negotiated over the RDF formats (plus, for people, a query form in the
-site's layout with the competency questions as examples). It lists the result formats, the features, the limits (``schema:PropertyValue``s, announced
-so that nothing is silent: the row cap, timeouts, size and nesting limits) and the default dataset:
+Answered at ``/sparql`` without a query, negotiated over the RDF formats (plus, for people, a query
+form in the site's layout with the competency questions as examples). It lists the result formats,
+the features, the limits (``schema:PropertyValue``s, announced so that nothing is silent: the row
+cap, timeouts, size and nesting limits) and the default dataset:
 the default graph (the union of all graphs) and every named graph with its triple count. The
 statistics come from ``queries/server/sd-*.rq`` and are computed once per content hash.
 """
