@@ -123,7 +123,7 @@ def description(endpoint: str) -> list[ox.Triple]:
     dg = ox.BlankNode("default-graph")
     add(dataset, SD + "defaultGraph", dg)
     add(dg, RDF_NS + "type", n(SD + "Graph"))
-    comment = "The default graph is the union of all named graphs."
+    comment = "The default graph is the union (RDF merge) of all named graphs: each triple once."
     if dataset == n(DATASET_IRI):
         # Evaluation itself is simple entailment; the CEC graph carries its RDFS/OWL consequences as data.
         comment += (f" It includes <{ENTAILMENT_GRAPH}>: the RDFS/OWL entailments of the sources under the "

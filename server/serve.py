@@ -125,7 +125,8 @@ def load(args) -> int:
         if args.store:
             store = EmbeddedStore.from_files(files, Path(args.store))
             print(f"{args.store}: {store.size()} quads, content hash {store.content_hash()}")
-        staged = EmbeddedStore.from_files(files).ox_store if args.backend else None
+        # Graphs as loaded: the backend makes its own default graph (no merged copy is pushed).
+        staged = EmbeddedStore.from_files(files, union_default_graph=False).ox_store if args.backend else None
     except (ValueError, OSError) as e:
         print(f"cec-kg load: {e}", file=sys.stderr)
         return 2

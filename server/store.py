@@ -82,17 +82,25 @@ class Store:
 
 
 class EmbeddedStore(Store):
-    """pyoxigraph in process; by default the query's default graph is the union of all graphs."""
+    """pyoxigraph in process; by default the query's default graph is the union of all graphs.
+
+    That union is the RDF merge of the graphs, a set of triples (SPARQL 1.1 §13.1). pyoxigraph's
+    ``use_default_graph_as_union`` evaluates it as a bag, a triple once per graph that holds it (the
+    CEC graph states some facts in several sources' graphs), so loading materialises the merge into
+    the store's default graph (``merged``) and queries read it as a plain graph: counts are of
+    triples, and the dumps, VoID and answers agree.
+    """
 
     kind = "embedded"
 
     def __init__(self, store: ox.Store | None, content_hash: str, *, union_default_graph: bool = True,
-                 store_dir: Path | None = None):
+                 store_dir: Path | None = None, merged: bool = False):
         self._store = store
         self._hash = content_hash
         self._dir = store_dir
         self._pid = os.getpid()
         self.union_default_graph = union_default_graph
+        self.merged = merged            # the default graph already holds the merge of every graph
         self.pool: QueryPool | None = None
 
     @classmethod
@@ -115,13 +123,17 @@ class EmbeddedStore(Store):
                 store.bulk_load(data, format=RDF_FORMATS[f.suffix.lower()], base_iri=f.resolve().as_uri(), **kwargs)
             except SyntaxError as e:
                 raise ValueError(f"{f}: not valid {RDF_FORMATS[f.suffix.lower()].name}: {e}") from None
+        if union_default_graph:
+            merge_into_default_graph(store)
+            digest.update(b"\0merged default graph")     # the answers differ from a union-as-bag store's
         content_hash = digest.hexdigest()[:16]
         if store_dir:
             store.optimize()
-            Path(store_dir, HASH_FILE).write_text(json.dumps({"content_hash": content_hash}))
+            Path(store_dir, HASH_FILE).write_text(json.dumps({"content_hash": content_hash,
+                                                              "merged": union_default_graph}))
             del store
             return cls.open_dir(store_dir, union_default_graph=union_default_graph)
-        return cls(store, content_hash, union_default_graph=union_default_graph)
+        return cls(store, content_hash, union_default_graph=union_default_graph, merged=union_default_graph)
 
     @classmethod
     def open_dir(cls, store_dir: Path, *, union_default_graph: bool = True) -> "EmbeddedStore":
@@ -129,9 +141,10 @@ class EmbeddedStore(Store):
         store_dir = Path(store_dir)
         if not store_dir.is_dir():
             raise ValueError(f"{store_dir}: no store here; create it with `cec-kg load --store {store_dir} FILES`")
-        meta = store_dir / HASH_FILE
-        content_hash = json.loads(meta.read_text())["content_hash"] if meta.exists() else None
-        store = cls(None, content_hash or "", union_default_graph=union_default_graph, store_dir=store_dir)
+        meta = json.loads((store_dir / HASH_FILE).read_text()) if (store_dir / HASH_FILE).exists() else {}
+        content_hash = meta.get("content_hash")
+        store = cls(None, content_hash or "", union_default_graph=union_default_graph, store_dir=store_dir,
+                    merged=bool(meta.get("merged")))
         if not content_hash:
             store._hash = hashlib.sha256(f"{store_dir.resolve()}\0{store.size()}".encode()).hexdigest()[:16]
         return store
@@ -164,14 +177,14 @@ class EmbeddedStore(Store):
             kwargs["base_iri"] = base_iri
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        elif self.union_default_graph:
+        elif self.union_default_graph and not self.merged:
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         return self.ox_store.query(sparql, **kwargs)
 
     def run(self, job: Job, timeout: float):
-        if not self.union_default_graph and job.union_default_graph:
+        if job.union_default_graph and (self.merged or not self.union_default_graph):
             job = Job(**{**job.__dict__, "union_default_graph": False})
         if self.pool is None:           # not serving (tests, scripts): in process, no timeout
             return run_job(self.ox_store, job)
@@ -181,7 +194,10 @@ class EmbeddedStore(Store):
         return sorted(g.value for g in self.ox_store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def size(self) -> int:
-        return len(self.ox_store)
+        """Triples of the default graph as queries see it (quads stored, before a merge)."""
+        if not self.merged:
+            return len(self.ox_store)
+        return sum(1 for _ in self.ox_store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def content_hash(self) -> str:
         return self._hash
@@ -327,6 +343,13 @@ class RemoteStore(Store):
                                      headers={"Content-Type": "application/n-triples"})
         with urllib.request.urlopen(req, timeout=600) as resp:
             return resp.status
+
+
+def merge_into_default_graph(store: ox.Store) -> None:
+    """Add every named graph's triples to the default graph (a set: each triple once)."""
+    for graph in list(store.named_graphs()):
+        store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                      for q in store.quads_for_pattern(None, None, None, graph)])
 
 
 def default_graph_store(endpoint: str) -> str:

@@ -227,6 +227,32 @@ def test_named_graphs_kept(endpoint):
     assert [b["g"]["value"] for b in res["results"]["bindings"]] == [str(EX.g1), str(EX.g2), str(EX.g3)]
 
 
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_union_default_graph_is_a_set(tmp_path, on_disk):
+    """The default graph is the RDF merge of the graphs (SPARQL 1.1 §13.1): a triple two sources state
+    is one triple there, and twice under GRAPH ?g (pyoxigraph's union mode alone gave it twice)."""
+    import json as json_module
+
+    from cec_kg.executor import Job
+    from cec_kg.store import EmbeddedStore
+
+    data = tmp_path / "two-sources.trig"
+    data.write_text("<http://ex.org/g1> { <http://ex.org/s> <http://ex.org/p> 1 . }\n"
+                    "<http://ex.org/g2> { <http://ex.org/s> <http://ex.org/p> 1 . <http://ex.org/s> <http://ex.org/q> 2 . }\n"
+                    "<http://ex.org/d> <http://ex.org/p> 3 .\n", encoding="utf-8")
+    store = EmbeddedStore.from_files([data], tmp_path / "db" if on_disk else None)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
+    assert int(next(iter(store.query(count % "?s ?p ?o")))["n"].value) == 3
+    assert int(next(iter(store.query(count % "GRAPH ?g { ?s ?p ?o }")))["n"].value) == 3
+    assert store.size() == 3 and store.graphs() == ["http://ex.org/g1", "http://ex.org/g2"]
+    out = store.run(Job(query="SELECT ?o WHERE { <http://ex.org/s> <http://ex.org/p> ?o }",
+                        media_type="application/sparql-results+json"), 10)
+    assert len(json_module.loads(out.body)["results"]["bindings"]) == 1, out.body
+    named = store.run(Job(query=count % "?s ?p ?o", media_type="application/sparql-results+json",
+                          default_graphs=("http://ex.org/g2",)), 10)
+    assert json_module.loads(named.body)["results"]["bindings"][0]["n"]["value"] == "2"
+
+
 @pytest.mark.live
 def test_default_graph_is_union(endpoint):
     r = requests.get(endpoint, params={"query": PREFIX + "ASK { ex:alice ex:knows ex:bob . ex:carol ex:name ?n }"},
