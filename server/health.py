@@ -108,7 +108,7 @@ def health():
         ok = True
     except Exception as e:  # noqa: BLE001 - a health check reports any backend failure as 503
         size, ok, error = None, False, f"{type(e).__name__}: {e}"
-    body = {"status": "ok" if ok else "unavailable", "backend": store.kind, "quads": size, "pid": os.getpid()}
+    body = {"status": "ok" if ok else "unavailable", "backend": store.kind, "triples": size, "pid": os.getpid()}
     if ok:
         body["content_hash"] = store.content_hash()
     else:

@@ -31,7 +31,7 @@ def test_serves_cec_graph_by_default(live_server):
     sd = requests.get(endpoint, headers={"Accept": "text/turtle"}, timeout=30)
     assert "https://w3id.org/cec-kg/dataset" in sd.text, "the SD should name the CEC dataset"
     h = requests.get(live_server.url("/health"), timeout=10).json()
-    assert h["status"] == "ok" and h["quads"] > 100, h
+    assert h["status"] == "ok" and h["triples"] > 100, h
 
 
 @pytest.mark.live

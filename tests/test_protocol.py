@@ -603,7 +603,7 @@ def test_row_cap_announced(start_server, data_dir):
 @pytest.mark.live
 def test_health_and_metrics(server):
     h = requests.get(server.url("/health"), timeout=10).json()
-    assert h["status"] == "ok" and h["quads"] == TOTAL_QUADS and h["backend"] == "embedded", h
+    assert h["status"] == "ok" and h["triples"] == TOTAL_QUADS and h["backend"] == "embedded", h
     requests.get(server.url("/sparql"), params={"query": "ASK {}"}, timeout=10)
     m = requests.get(server.url("/metrics"), timeout=10)
     assert m.headers["Content-Type"].startswith("text/plain")

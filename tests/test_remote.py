@@ -114,7 +114,7 @@ def test_load_pushes_every_graph(oxigraph, loaded):
 # -- through our service (test_virtuoso.py imports these, with its own fixtures) ----------------------
 def test_health_reports_remote(server):
     h = requests.get(server.url("/health"), timeout=10).json()
-    assert h["status"] == "ok" and h["backend"] == "remote" and h["quads"] == TOTAL_QUADS, h
+    assert h["status"] == "ok" and h["backend"] == "remote" and h["triples"] == TOTAL_QUADS, h
 
 
 def test_remote_is_read_only_through_us(endpoint, backend):
