@@ -15,14 +15,22 @@ import pytest
 import requests
 
 from conftest import free_port
-from test_protocol import (FIXTURES, TOTAL_QUADS, test_ask, test_ask_csv_tsv, test_construct,  # noqa: F401
-                           test_construct_formats, test_default_graph_is_union, test_describe,
-                           test_etag_revalidation, test_every_rdf_syntax_loaded, test_format_override,
-                           test_from_selects_store_graph, test_gzip, test_head, test_named_graphs_kept,
-                           test_negotiation_select, test_not_acceptable, test_options_and_cors,
-                           test_protocol_dataset, test_protocol_dataset_overrides_from, test_select_csv_tsv,
-                           test_select_json, test_select_xml, test_service_description, test_syntax_error_quotes_parser,
-                           test_two_queries, test_wrong_content_type, test_wrong_method)
+import test_protocol
+from test_protocol import FIXTURES, TOTAL_QUADS
+
+# The protocol tests that hold whatever store answers behind our service, collected again here (and in
+# test_virtuoso.py) with the fixtures of the module that imports them; BACKEND_TESTS adds this module's own.
+PROTOCOL_TESTS = (
+    "test_ask", "test_ask_csv_tsv", "test_construct", "test_construct_formats", "test_default_graph_is_union",
+    "test_describe", "test_etag_revalidation", "test_every_rdf_syntax_loaded", "test_format_override",
+    "test_from_selects_store_graph", "test_gzip", "test_head", "test_named_graphs_kept", "test_negotiation_select",
+    "test_not_acceptable", "test_options_and_cors", "test_protocol_dataset", "test_protocol_dataset_overrides_from",
+    "test_select_csv_tsv", "test_select_json", "test_select_xml", "test_service_description",
+    "test_syntax_error_quotes_parser", "test_two_queries", "test_wrong_content_type", "test_wrong_method",
+)
+BACKEND_TESTS = PROTOCOL_TESTS + ("test_health_reports_remote", "test_remote_is_read_only_through_us",
+                                  "test_remote_timeout")
+globals().update({name: getattr(test_protocol, name) for name in PROTOCOL_TESTS})
 
 pytestmark = pytest.mark.remote
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")

@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,18 +24,13 @@ import requests
 
 from conftest import free_port
 from known_failures import VIRTUOSO
-from test_protocol import (CSV, FIXTURES, JSON, METHODS, PREFIX, SELECT, TOTAL_QUADS, TSV, XML, wrapper,
-                           test_ask, test_ask_csv_tsv, test_construct,  # noqa: F401
-                           test_construct_formats, test_default_graph_is_union, test_describe,
-                           test_etag_revalidation, test_every_rdf_syntax_loaded, test_format_override,
-                           test_from_selects_store_graph, test_gzip, test_head, test_named_graphs_kept,
-                           test_negotiation_select, test_not_acceptable, test_options_and_cors,
-                           test_protocol_dataset, test_protocol_dataset_overrides_from, test_select_csv_tsv,
-                           test_select_json, test_select_xml, test_service_description, test_syntax_error_quotes_parser,
-                           test_two_queries, test_wrong_content_type, test_wrong_method)
-# Through our service, whatever the backend (they use this module's `backend`, `server`, `endpoint`).
-from test_remote import (backend_select, test_health_reports_remote, test_remote_is_read_only_through_us,  # noqa: F401
-                         test_remote_timeout)
+import test_remote
+from test_protocol import CSV, FIXTURES, JSON, METHODS, PREFIX, SELECT, TOTAL_QUADS, TSV, XML, wrapper
+from test_remote import backend_select
+
+# The protocol tests and the checks made through our service, whatever the backend: collected here with
+# this module's `backend`, `server` and `endpoint` fixtures.
+globals().update({name: getattr(test_remote, name) for name in test_remote.BACKEND_TESTS})
 
 pytestmark = pytest.mark.remote
 VIRTUOSO_T = shutil.which("virtuoso-t")
