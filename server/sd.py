@@ -180,11 +180,14 @@ def examples() -> dict[str, dict]:
     the text. Offered only with the CEC graph: they ask about it."""
     if current_app.config.get("DATA"):
         return {}
-    found = {}
-    for path in sorted(paths.QUERIES_DIR.glob("cq-*.rq")):
-        text = path.read_text(encoding="utf-8")
-        first = text.split("\n", 1)[0]
-        found[path.stem] = {"name": path.stem, "question": first.split(":", 1)[-1].strip(" #"), "text": text}
+    found = current_app.extensions.get("cec_kg.sparql_examples")
+    if found is None:       # read once per process: the files do not change while serving
+        found = {}
+        for path in sorted(paths.QUERIES_DIR.glob("cq-*.rq")):
+            text = path.read_text(encoding="utf-8")
+            question = text.split("\n", 1)[0].split(":", 1)[-1].strip(" #")
+            found[path.stem] = {"name": path.stem, "question": question, "text": text}
+        current_app.extensions["cec_kg.sparql_examples"] = found
     return found
 
 
