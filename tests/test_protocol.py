@@ -231,7 +231,6 @@ def test_named_graphs_kept(endpoint):
 def test_union_default_graph_is_a_set(tmp_path, on_disk):
     """The default graph is the RDF merge of the graphs (SPARQL 1.1 §13.1): a triple two sources state
     is one triple there, and twice under GRAPH ?g (pyoxigraph's union mode alone gave it twice)."""
-    import json as json_module
 
     from cec_kg.executor import Job
     from cec_kg.store import EmbeddedStore
@@ -247,10 +246,10 @@ def test_union_default_graph_is_a_set(tmp_path, on_disk):
     assert store.size() == 3 and store.graphs() == ["http://ex.org/g1", "http://ex.org/g2"]
     out = store.run(Job(query="SELECT ?o WHERE { <http://ex.org/s> <http://ex.org/p> ?o }",
                         media_type="application/sparql-results+json"), 10)
-    assert len(json_module.loads(out.body)["results"]["bindings"]) == 1, out.body
+    assert len(json.loads(out.body)["results"]["bindings"]) == 1, out.body
     named = store.run(Job(query=count % "?s ?p ?o", media_type="application/sparql-results+json",
                           default_graphs=("http://ex.org/g2",)), 10)
-    assert json_module.loads(named.body)["results"]["bindings"][0]["n"]["value"] == "2"
+    assert json.loads(named.body)["results"]["bindings"][0]["n"]["value"] == "2"
 
 
 @pytest.mark.live
