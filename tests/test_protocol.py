@@ -231,7 +231,6 @@ def test_named_graphs_kept(endpoint):
 def test_union_default_graph_is_a_set(tmp_path, on_disk):
     """The default graph is the RDF merge of the graphs (SPARQL 1.1 §13.1): a triple two sources state
     is one triple there, and twice under GRAPH ?g (pyoxigraph's union mode alone gave it twice)."""
-
     from cec_kg.executor import Job
     from cec_kg.store import EmbeddedStore
 
