@@ -20,9 +20,9 @@ import pyoxigraph as ox
 def config_from_args(args) -> dict:
     config: dict = {}
     if getattr(args, "data", None):
-        config["DATA"] = [str(Path(p).resolve()) for p in args.data]
+        config["DATA"] = [str(Path(p).absolute()) for p in args.data]
     if getattr(args, "store", None):
-        config["STORE_DIR"] = str(Path(args.store).resolve())
+        config["STORE_DIR"] = str(Path(args.store).absolute())
     if getattr(args, "backend", None):
         config["BACKEND"] = args.backend
     for attr, key in (("timeout", "QUERY_TIMEOUT"), ("max_timeout", "MAX_QUERY_TIMEOUT"),

@@ -120,7 +120,7 @@ class EmbeddedStore(Store):
             digest.update(data)
             kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
             try:
-                store.bulk_load(data, format=RDF_FORMATS[f.suffix.lower()], base_iri=f.resolve().as_uri(), **kwargs)
+                store.bulk_load(data, format=RDF_FORMATS[f.suffix.lower()], base_iri=f.absolute().as_uri(), **kwargs)
             except SyntaxError as e:
                 raise ValueError(f"{f}: not valid {RDF_FORMATS[f.suffix.lower()].name}: {e}") from None
         if union_default_graph:
