@@ -1,46 +1,26 @@
-"""The CEC Knowledge Graph service: a Flask app factory over one store.
+"""The CEC Knowledge Graph: its vocabulary, data and shapes, a SPARQL 1.1 endpoint and linked data.
 
-``create_app(config)``: defaults, then ``CEC_*`` environment variables, then the given mapping.
+The package is layered; each subpackage's docstring says what it owns and what it may import, and
+dependencies run one way (``docs/ARCHITECTURE.md``)::
+
+    ops → web → linkeddata → protocol → store → graph      (problems: any layer)
+
+``create_app`` (the Flask app factory, ``ops.app``) is imported on first use, so ``cec-kg --help``
+and the graph's tools do not load the web stack.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app
+from importlib.metadata import PackageNotFoundError, version
 
-from . import config as default_config
-from .store import Store
-
-
-def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.from_object(default_config)
-    app.config.from_prefixed_env("CEC")
-    if config:
-        app.config.update(config)
-    init_store(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
-    return app
+try:
+    __version__ = version("cec-kg")
+except PackageNotFoundError:        # run from a checkout that was never installed
+    __version__ = "0+unknown"
 
 
-def init_store(app: Flask) -> None:
-    """Open the store once, at start-up; views reach it with ``get_store()``."""
-    from .loading import open_store
+def __getattr__(name: str):
+    if name == "create_app":        # granian loads "cec_kg:create_app"
+        from .ops.app import create_app
 
-    app.extensions["cec_kg.store"] = open_store(app.config)
-
-
-def get_store() -> Store:
-    return current_app.extensions["cec_kg.store"]
-
-
-def register_blueprints(app: Flask) -> None:
-    from . import discovery, health, pages, resource, sparql, vocabulary
-
-    for module in (sparql, health, resource, pages, vocabulary, discovery):
-        app.register_blueprint(module.bp)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from .errors import register
-
-    register(app)
+        return create_app
+    raise AttributeError(f"module 'cec_kg' has no attribute {name!r}")

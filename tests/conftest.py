@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from cec_kg import paths
+from cec_kg.graph import paths
 
 ROOT = paths.ROOT
 SHARED = paths.SHARED_DIR
@@ -60,7 +60,7 @@ class LiveServer:
     def __init__(self, *args: str, env: dict | None = None, ready_timeout: float = 120.0):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "cec_kg.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        cmd = [sys.executable, "-m", "cec_kg.ops.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log", "w+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         self._wait(ready_timeout)

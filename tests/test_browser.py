@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from cec_kg import paths
+from cec_kg.graph import paths
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 

@@ -7,9 +7,9 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from cec_kg import build
-from cec_kg.loading import open_store
-from cec_kg.namespaces import ENTAILMENT_GRAPH, ID, ONTOLOGY_GRAPH, PREFIXES, PROVENANCE_GRAPH, SEED_GRAPH, SOURCE
+from cec_kg.graph import build
+from cec_kg.store.loading import open_store
+from cec_kg.graph.namespaces import ENTAILMENT_GRAPH, ID, ONTOLOGY_GRAPH, PREFIXES, PROVENANCE_GRAPH, SEED_GRAPH, SOURCE
 
 PREFIX = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 

@@ -11,7 +11,7 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.plugins.sparql.parser import parseQuery
 
-from cec_kg import paths
+from cec_kg.graph import paths
 
 from conftest import repository_files
 from known_failures import REPOSITORY_FILES

@@ -360,7 +360,7 @@ def test_html_is_escaped(live_server):
 # -- The language helpers (no server needed) ---------------------------------------------------------
 
 def test_every_ui_string_exists_in_every_language():
-    from cec_kg.i18n import LANGS, STANDARD_LABELS, STRINGS
+    from cec_kg.web.i18n import LANGS, STANDARD_LABELS, STRINGS
 
     for table in (STRINGS, STANDARD_LABELS):
         for key, texts in table.items():
@@ -382,8 +382,8 @@ def test_every_ui_string_exists_in_every_language():
     ("not-a-date", "date", "en", "not-a-date"),
 ])
 def test_values_are_formatted_for_the_language(value, datatype, lang, expected):
-    from cec_kg.i18n import XSD as XSD_NS
-    from cec_kg.i18n import format_literal
+    from cec_kg.web.i18n import XSD as XSD_NS
+    from cec_kg.web.i18n import format_literal
 
     assert format_literal(value, XSD_NS + datatype, lang) == expected
 
@@ -392,7 +392,7 @@ def test_no_ui_string_is_defined_twice():
     """A repeated key in a dict literal silently replaces the first one (a page then shows the wrong text)."""
     import ast
 
-    from cec_kg import i18n
+    from cec_kg.web import i18n
 
     with open(i18n.__file__, encoding="utf-8") as f:
         tree = ast.parse(f.read())
@@ -406,9 +406,9 @@ def test_every_term_the_data_uses_has_a_label_in_every_language():
     """Each property and class of the asserted graphs is named in en/es/fr on the pages: by the
     vocabulary (cec: terms) or by the UI table of standard terms, never by a guessed local name."""
     from cec_kg import create_app
-    from cec_kg.i18n import LANGS
-    from cec_kg.namespaces import ENTAILMENT_GRAPH, ONTOLOGY_GRAPH
-    from cec_kg.pages import Labeller
+    from cec_kg.web.i18n import LANGS
+    from cec_kg.graph.namespaces import ENTAILMENT_GRAPH, ONTOLOGY_GRAPH
+    from cec_kg.web.pages import Labeller
 
     app = create_app({})
     store = app.extensions["cec_kg.store"]
@@ -425,7 +425,7 @@ def test_every_term_the_data_uses_has_a_label_in_every_language():
 
 
 def test_label_fallback_is_flagged():
-    from cec_kg.i18n import pick_label
+    from cec_kg.web.i18n import pick_label
 
     labels = [("Mexico", "en"), ("Mexique", "fr")]
     assert pick_label(labels, "fr").text == "Mexique" and not pick_label(labels, "fr").fallback

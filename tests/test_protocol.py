@@ -231,8 +231,8 @@ def test_named_graphs_kept(endpoint):
 def test_union_default_graph_is_a_set(tmp_path, on_disk):
     """The default graph is the RDF merge of the graphs (SPARQL 1.1 §13.1): a triple two sources state
     is one triple there, and twice under GRAPH ?g (pyoxigraph's union mode alone gave it twice)."""
-    from cec_kg.executor import Job
-    from cec_kg.store import EmbeddedStore
+    from cec_kg.store.executor import Job
+    from cec_kg.store.embedded import EmbeddedStore
 
     data = tmp_path / "two-sources.trig"
     data.write_text("<http://ex.org/g1> { <http://ex.org/s> <http://ex.org/p> 1 . }\n"
@@ -470,7 +470,7 @@ def test_query_form_offers_the_competency_questions(live_server):
     import html
     import re
 
-    from cec_kg import paths
+    from cec_kg.graph import paths
 
     endpoint = live_server.url("/sparql")
     page = requests.get(endpoint, headers={"Accept": "text/html", "Accept-Language": "es"}, timeout=10)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cec_kg import build, paths
-from cec_kg.loading import open_store
-from cec_kg.validate import compact
+from cec_kg.graph import build, paths
+from cec_kg.store.loading import open_store
+from cec_kg.graph.validate import compact
 
 CQ_FILES = sorted(paths.QUERIES_DIR.glob("cq-*.rq"))
 VIOLATION_FILES = sorted(paths.QUERIES_DIR.glob("*-violation.rq"))

@@ -6,7 +6,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic, to_isomorphic, graph_diff
 
-from cec_kg import build
+from cec_kg.graph import build
 
 GRAPH_FORMATS = ["turtle", "nt", "xml", "json-ld"]
 DATASET_FORMATS = ["trig", "nquads", "json-ld"]

@@ -16,8 +16,8 @@ import time
 import pytest
 import requests
 
-from cec_kg import guard
-from cec_kg.errors import Problem
+from cec_kg.store import guard
+from cec_kg.problems import Problem
 
 DATA = """@prefix ex: <http://example.org/> .
 ex:g1 { ex:a ex:p "SERVICE" ; ex:q ex:b . ex:b ex:p "load" . }

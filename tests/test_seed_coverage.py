@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cec_kg.namespaces import ID, PREFIXES, SEED_GRAPH
+from cec_kg.graph.namespaces import ID, PREFIXES, SEED_GRAPH
 from conftest import require_shared
 
 COVERAGE_FILE = Path(__file__).with_name("seed_coverage.toml")
@@ -88,7 +88,7 @@ def test_uncovered_detects_a_gap():
 
 @pytest.fixture(scope="module")
 def store():
-    from cec_kg.loading import open_store
+    from cec_kg.store.loading import open_store
 
     return open_store({})
 

@@ -16,8 +16,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, SDO, XSD
 
-from cec_kg import paths
-from cec_kg.namespaces import CEC, ID, SEED_GRAPH, SOURCE
+from cec_kg.graph import paths
+from cec_kg.graph.namespaces import CEC, ID, SEED_GRAPH, SOURCE
 from conftest import require_shared
 
 SOURCES_DIR = paths.DATA_DIR / "sources"

@@ -9,8 +9,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VANN
 
-from cec_kg import paths
-from cec_kg.namespaces import CEC, ONTOLOGY_IRI, PREFIXES
+from cec_kg.graph import paths
+from cec_kg.graph.namespaces import CEC, ONTOLOGY_IRI, PREFIXES
 from conftest import repository_files
 
 KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)

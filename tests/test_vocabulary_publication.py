@@ -13,8 +13,8 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
-from cec_kg import paths
-from cec_kg.vocabulary import (CONTEXT_FILE, RELEASES_DIR, SHAPES_IRI, SHAPES_RELEASES, build_context, context_text,
+from cec_kg.graph import paths
+from cec_kg.linkeddata.vocabulary import (CONTEXT_FILE, RELEASES_DIR, SHAPES_IRI, SHAPES_RELEASES, build_context, context_text,
                                shape_files, terms, version_of)
 
 ONTOLOGY = "https://w3id.org/cec-kg/ontology"
@@ -42,7 +42,7 @@ def get(server, path, **headers):
 def test_committed_context_is_current():
     expected = context_text(build_context(ontology_graph()))
     assert CONTEXT_FILE.read_text(encoding="utf-8") == expected, \
-        "ontology/context.jsonld is stale: run `.venv/bin/python -m cec_kg.vocabulary context`"
+        "ontology/context.jsonld is stale: run `.venv/bin/python -m cec_kg.linkeddata.vocabulary context`"
 
 
 def test_context_defines_every_term():
@@ -67,10 +67,10 @@ def test_current_version_matches_its_snapshot():
     assert current, "cec.ttl declares no owl:versionIRI"
     snapshot = RELEASES_DIR / f"{current}.ttl"
     if not snapshot.exists():
-        pytest.skip(f"version {current} not released yet (`python -m cec_kg.vocabulary release` freezes it)")
+        pytest.skip(f"version {current} not released yet (`python -m cec_kg.linkeddata.vocabulary release` freezes it)")
     assert isomorphic(Graph().parse(snapshot, format="turtle"), ontology_graph()), (
         f"cec.ttl changed after {current} was released: bump owl:versionIRI/owl:versionInfo (and owl:priorVersion) "
-        "and run `.venv/bin/python -m cec_kg.vocabulary release`")
+        "and run `.venv/bin/python -m cec_kg.linkeddata.vocabulary release`")
 
 
 # -- Over HTTP --------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_shacl_paths_read_as_sparql_paths(g_text, expected):
     serving process): paths read as SPARQL property paths."""
     from rdflib.namespace import SH
 
-    from cec_kg.vocabulary import path_text
+    from cec_kg.web.documents import path_text
 
     g = Graph().parse(data="@prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .\n"
                       + g_text, format="turtle")
@@ -216,7 +216,7 @@ def test_current_shapes_match_their_snapshot(path):
         pytest.skip(f"shapes {version}/{name} not released yet")
     assert isomorphic(Graph().parse(snapshot, format="turtle"), g), (
         f"{path.name} changed after {version} was released: bump its owl:versionIRI and run "
-        "`.venv/bin/python -m cec_kg.vocabulary release shapes`")
+        "`.venv/bin/python -m cec_kg.linkeddata.vocabulary release shapes`")
 
 
 @pytest.mark.live

@@ -23,8 +23,8 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from cec_kg import guard
-from cec_kg.store import EmbeddedStore
+from cec_kg.store import guard
+from cec_kg.store.embedded import EmbeddedStore
 
 from conftest import SHARED, require_shared
 from known_failures import W3C_QUERY

@@ -26,8 +26,8 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from cec_kg import paths
-from cec_kg.namespaces import CEC, ID, SDO, SEED_GRAPH, SOURCE
+from cec_kg.graph import paths
+from cec_kg.graph.namespaces import CEC, ID, SDO, SEED_GRAPH, SOURCE
 
 SOURCES_DIR = paths.DATA_DIR / "sources"
 PROVENANCE_FILE = paths.DATA_DIR / "provenance.ttl"

@@ -1,0 +1,211 @@
+"""SHACL validation of the CEC graph: ``cec-kg validate`` and a checker for any rdflib graph.
+
+The shapes live in ``shapes/``: ``core.ttl`` holds sh:Violation shapes (the graph is wrong),
+``recommended.ttl`` sh:Warning shapes (the graph is incomplete). Only Violations fail validation;
+warnings are printed.
+
+The data graph is the union of every asserted source graph (seed, registries, identifiers,
+provenance), with the vocabulary as pyshacl's ``ont_graph``: its ``rdfs:subClassOf`` axioms make
+``sh:targetClass cec:Report`` reach every ``cec:FactualRecord``, and ``sh:class`` accept subclasses.
+No inference is run: RDFS entailment would add, for instance, an ``org:Organization`` type to every
+``cec:Body`` and hide the difference between what a source stated and what follows from it. The sources are validated as one union because one entity's facts are spread
+over several graphs (its type in the seed, its release date in the registry).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyshacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from . import paths
+from .namespaces import ONTOLOGY_GRAPH, PREFIXES, SH_CEC
+
+SHAPE_FILES = ("core.ttl", "recommended.ttl")
+SEVERITIES = (SH.Violation, SH.Warning, SH.Info)
+_PREFIXES = {**PREFIXES, "shapes": str(SH_CEC), "sh": str(SH)}
+SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One SHACL validation result, flattened for reports and tests."""
+
+    severity: URIRef
+    focus: Node
+    shape: Node
+    path: str | None
+    message: str
+    value: Node | None
+    component: URIRef | None
+
+    @property
+    def is_violation(self) -> bool:
+        return self.severity == SH.Violation
+
+
+def shape_files(directory: Path | None = None) -> list[Path]:
+    directory = directory or paths.SHAPES_DIR
+    return [directory / name for name in SHAPE_FILES if (directory / name).exists()]
+
+
+def load_shapes(files: list[Path] | None = None) -> Graph:
+    """The shapes graph: core (Violation) plus recommended (Warning)."""
+    g = Graph()
+    for f in files if files is not None else shape_files():
+        g.parse(f, format="turtle")
+    return g
+
+
+def load_ontology() -> Graph:
+    g = Graph(identifier=URIRef(ONTOLOGY_GRAPH))
+    if paths.ONTOLOGY_FILE.exists():
+        g.parse(paths.ONTOLOGY_FILE, format="turtle")
+    return g
+
+
+def standard_axioms() -> Graph:
+    """The reused vocabularies' own hierarchy (``build.STANDARD_AXIOMS``): ``sh:class org:Organization``
+    must accept a cec:Body through org:OrganizationalUnit, as a consumer's query does."""
+    from .build import STANDARD_AXIOMS
+
+    return Graph().parse(data=STANDARD_AXIOMS, format="turtle")
+
+
+def asserted_data() -> tuple[Graph, Graph]:
+    """(union of every asserted source graph, the vocabulary) from ``build.load_asserted``."""
+    from .build import load_asserted
+
+    ds = load_asserted()
+    data, ontology = Graph(), Graph(identifier=URIRef(ONTOLOGY_GRAPH))
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        gid = g.identifier if isinstance(g, Graph) else g
+        (ontology if str(gid) == ONTOLOGY_GRAPH else data).add((s, p, o))
+    return data, ontology
+
+
+def _namespaced(graph: Graph) -> Graph:
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    graph.bind("shapes", str(SH_CEC), override=True)
+    graph.bind("sh", str(SH), override=True)
+    return graph
+
+
+def _path_text(results: Graph, path: Node | None) -> str | None:
+    """A SHACL path as SPARQL-ish text (predicate paths compacted, inverse as ^p, sequences as a/b)."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return results.namespace_manager.normalizeUri(path)
+    inverse = results.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + (_path_text(results, inverse) or "?")
+    if results.value(path, RDF.first) is not None:
+        from rdflib.collection import Collection
+
+        return "/".join(_path_text(results, p) or "?" for p in Collection(results, path))
+    for op, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = results.value(path, op)
+        if inner is not None:
+            return f"({_path_text(results, inner)}){mark}"
+    return str(path)
+
+
+def findings_of(results: Graph) -> list[Finding]:
+    """Every sh:ValidationResult of a pyshacl results graph, sorted (severity, focus, shape)."""
+    _namespaced(results)
+    out = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        messages = sorted(str(m) for m in results.objects(r, SH.resultMessage))
+        out.append(Finding(
+            severity=results.value(r, SH.resultSeverity),
+            focus=results.value(r, SH.focusNode),
+            shape=results.value(r, SH.sourceShape),
+            path=_path_text(results, results.value(r, SH.resultPath)),
+            message=" / ".join(messages) or "(no message)",
+            value=results.value(r, SH.value),
+            component=results.value(r, SH.sourceConstraintComponent),
+        ))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(out, key=lambda f: (order.get(f.severity, 9), str(f.focus), str(f.shape), f.path or "", f.message))
+
+
+def check(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> list[Finding]:
+    """Validate any rdflib graph (the served union, a test fixture) against the project's shapes."""
+    shapes = shapes if shapes is not None else load_shapes()
+    ontology = (ontology if ontology is not None else load_ontology()) + standard_axioms()
+    _conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=shapes, ont_graph=ontology if len(ontology) else None,
+        inference="none", advanced=True, allow_warnings=True, iterate_rules=False,
+    )
+    return findings_of(results)
+
+
+def compact(iri: str) -> str:
+    """``id:party/mexico`` style short form (rdflib's own refuses local parts with '/')."""
+    best = max(((p, ns) for p, ns in _PREFIXES.items() if iri.startswith(ns)), key=lambda x: len(x[1]), default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else f"<{iri}>"
+
+
+def _term(g: Graph, node: Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        return compact(str(node))
+    if isinstance(node, BNode):
+        return "[blank node]"
+    if isinstance(node, Literal):
+        text = " ".join(str(node).split())
+        text = text if len(text) <= 60 else text[:57] + "..."
+        suffix = f"@{node.language}" if node.language else (
+            f"^^{compact(str(node.datatype))}" if node.datatype else "")
+        return f'"{text}"{suffix}'
+    return str(node)
+
+
+def format_report(findings: list[Finding], *, heading: str = "SHACL validation") -> str:
+    """A readable report grouped by severity, then focus node (one line per result)."""
+    g = _namespaced(Graph())
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+    violations, warnings = counts[SH.Violation], counts[SH.Warning]
+    verdict = "FAILS" if violations else "CONFORMS"
+    lines = [heading, f"Result: {verdict} ({violations} violation{'s' * (violations != 1)}, "
+                      f"{warnings} warning{'s' * (warnings != 1)}, {counts[SH.Info]} info)"]
+    for severity in SEVERITIES:
+        group = [f for f in findings if f.severity == severity]
+        if not group:
+            continue
+        lines += ["", f"== {SEVERITY_NAMES[severity]}s ({len(group)}) =="]
+        by_focus: dict[Node, list[Finding]] = defaultdict(list)
+        for f in group:
+            by_focus[f.focus].append(f)
+        for focus, items in by_focus.items():
+            lines.append(f"{_term(g, focus)}")
+            for f in items:
+                where = f.path or "(node)"
+                value = f"  value {_term(g, f.value)}" if f.value is not None and f.value != f.focus else ""
+                lines.append(f"  - {where}{value}  [{_term(g, f.shape)}]")
+                lines.append(f"      {f.message}")
+    return "\n".join(lines)
+
+
+def validate(progress: Callable[[int], object] | None = None) -> tuple[bool, str]:
+    """Validate the asserted CEC graph; (no Violations, the printed report). ``progress(n)`` hears of
+    the triples checked."""
+    files = shape_files()
+    if not files:
+        return False, f"no shapes found in {paths.SHAPES_DIR} (expected {', '.join(SHAPE_FILES)})"
+    data, ontology = asserted_data()
+    findings = check(data, ontology, load_shapes(files))
+    if progress:
+        progress(len(data) + len(ontology))
+    heading = (f"SHACL validation of the CEC graph: {len(data)} data triples, {len(ontology)} vocabulary "
+               f"triples, shapes {', '.join(str(f.relative_to(paths.ROOT)) for f in files)}")
+    conforms = not any(f.is_violation for f in findings)
+    return conforms, format_report(findings, heading=heading)

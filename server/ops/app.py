@@ -1,0 +1,31 @@
+"""The Flask app factory: ``create_app(config)`` reads like a table of contents.
+
+Configuration: the defaults (``ops.config``), then ``CEC_*`` environment variables, then the mapping.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from .. import store, web
+from ..linkeddata import discovery, resource, vocabulary
+from ..protocol import endpoint
+from . import config as default_config
+from . import health
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask("cec_kg", static_folder=None)     # templates and static assets: the web layer's
+    app.config.from_object(default_config)
+    app.config.from_prefixed_env("CEC")
+    if config:
+        app.config.update(config)
+    store.init_app(app)
+    register_blueprints(app)
+    web.init_app(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """The machine-facing routes, in the order they win (fixed routes before resource's ``/<name>``)."""
+    for module in (endpoint, health, resource, vocabulary, discovery):
+        app.register_blueprint(module.bp)

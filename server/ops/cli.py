@@ -1,0 +1,163 @@
+"""The ``cec-kg`` command line: build, validate, load and serve the graph."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+DESCRIPTION = """\
+The CEC Knowledge Graph: the Commission for Environmental Cooperation as linked data.
+
+  cec-kg serve                      serve the CEC graph (validated) on http://127.0.0.1:8080/
+  cec-kg serve --data my.ttl        serve your own RDF files instead
+  cec-kg load --store db/ big.nq    load once into an on-disk store, then: cec-kg serve --store db/
+  cec-kg validate                   check the CEC graph against its SHACL shapes
+
+Run 'cec-kg COMMAND --help' for a command's options."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written; every option's help ends with its default, when it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (default not in (None, False, argparse.SUPPRESS) and action.option_strings
+                and "%(default)" not in text and not isinstance(default, list)):
+            text += " (default: %(default)s)"
+        return text
+
+
+def versions() -> str:
+    """The package, vocabulary and dataset versions (the dataset's is the hash of its input files)."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import OWL
+
+    from .. import __version__
+    from ..graph import paths
+    from ..graph.build import inputs_hash
+    from ..graph.namespaces import ONTOLOGY_IRI
+
+    vocabulary = Graph().parse(paths.ONTOLOGY_FILE, format="turtle").value(URIRef(ONTOLOGY_IRI), OWL.versionInfo)
+    return (f"cec-kg {__version__}\nvocabulary {vocabulary}\ndataset {inputs_hash()}\n"
+            f"files: {paths.ROOT} ({paths.SOURCE})")
+
+
+class VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the package, vocabulary and dataset versions and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(versions())
+        parser.exit()
+
+
+def cmd_build(args) -> int:
+    from ..graph.build import built_nquads
+    from .progress import bar
+
+    with bar("build") as b:
+        path = built_nquads(progress=b.update)
+    print(path)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from ..graph.validate import validate
+    from .progress import bar
+
+    with bar("validate") as b:
+        conforms, report = validate(progress=b.update)
+    print(report)
+    return 0 if conforms else 1
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve(args)
+
+
+def cmd_load(args) -> int:
+    from .serve import load
+
+    return load(args)
+
+
+def add_serve(sub) -> None:
+    s = sub.add_parser("serve", formatter_class=HelpFormatter, help="serve the SPARQL endpoint, linked data and pages",
+                       description="Serve the CEC graph (validated first) or your own RDF: the SPARQL 1.1 endpoint "
+                                   "at /sparql, every IRI dereferenceable, and pages for people at /.\n"
+                                   "Stop it with Ctrl-C.")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    s.add_argument("--port", type=int, default=8080, help="TCP port to listen on")
+    what = s.add_argument_group("what to serve (default: the CEC graph)")
+    what.add_argument("--data", action="append", metavar="PATH",
+                      help="RDF file or directory to serve instead of the CEC graph (repeatable; Turtle, TriG, "
+                           "N-Triples, N-Quads, JSON-LD, RDF/XML)")
+    what.add_argument("--store", metavar="DIR", help="directory of an on-disk store made by 'cec-kg load --store DIR'")
+    what.add_argument("--backend", metavar="URL",
+                      help="a remote SPARQL 1.1 endpoint to query instead of the embedded store")
+    what.add_argument("--license", metavar="IRI",
+                      help="licence of the served data, stated in VoID, documents and pages (the CEC graph: "
+                           "CC BY-SA 4.0 from data/LICENSE; your own --data: none unless given)")
+    what.add_argument("--skip-validation", action="store_true",
+                      help="serve the CEC graph even if SHACL finds violations")
+    limits = s.add_argument_group("queries")
+    limits.add_argument("--timeout", type=float, default=10.0, help="default query timeout, in seconds")
+    limits.add_argument("--max-timeout", type=float, default=60.0,
+                        help="cap on a request's timeout= parameter, in seconds")
+    limits.add_argument("--cache-mb", type=int, default=64, help="result cache per worker process, in MiB (0: off)")
+    procs = s.add_argument_group("processes")
+    procs.add_argument("--workers", type=int, default=2, help="HTTP worker processes (granian)")
+    procs.add_argument("--threads", type=int, default=8, help="request threads per worker process")
+    procs.add_argument("--query-workers", type=int, default=2, help="killable query processes kept warm per worker")
+    procs.add_argument("--max-query-workers", type=int, default=4, help="at most this many query processes per worker")
+    s.set_defaults(func=cmd_serve)
+
+
+def add_load(sub) -> None:
+    ld = sub.add_parser("load", formatter_class=HelpFormatter,
+                        help="load the graph (or RDF files) into an on-disk store or a remote endpoint",
+                        description="Load the CEC graph, or your RDF files, into an on-disk store (then serve it "
+                                    "with 'cec-kg serve --store DIR') and/or push every graph to a SPARQL server "
+                                    "with the Graph Store Protocol.")
+    ld.add_argument("files", nargs="*", metavar="FILE", help="RDF files or directories (default: the CEC graph)")
+    ld.add_argument("--data", action="append", metavar="PATH", help="same as FILE (repeatable)")
+    ld.add_argument("--store", metavar="DIR", help="directory of the on-disk store to create or add to")
+    ld.add_argument("--backend", metavar="URL", help="SPARQL endpoint URL; every graph is PUT with the Graph Store Protocol")
+    ld.add_argument("--graph-store", metavar="URL",
+                    help="Graph Store Protocol URL of --backend (default: guessed, e.g. /query -> /store)")
+    ld.add_argument("--default-graph", metavar="IRI",
+                    help="named graph that receives the default graph's triples, for a --backend without a default "
+                         "graph of its own (Virtuoso: its default graph is the union of its named graphs)")
+    ld.add_argument("--license", metavar="IRI",
+                    help="licence of your files' data, recorded in the store (the CEC graph: its own)")
+    ld.set_defaults(func=cmd_load)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cec-kg", description=DESCRIPTION, formatter_class=HelpFormatter)
+    p.add_argument("--version", action=VersionAction)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("build", formatter_class=HelpFormatter, help="assemble the CEC dataset and print its N-Quads path",
+                   description="Assemble the CEC dataset: the vocabulary, every source in its named graph, the "
+                               "provenance and the RDFS/OWL entailments, written once per version of the inputs "
+                               "as N-Quads; prints the file's path.").set_defaults(func=cmd_build)
+    sub.add_parser("validate", formatter_class=HelpFormatter,
+                   help="check the CEC graph against its SHACL shapes (exit 1 on a violation)",
+                   description="Check the CEC graph against its SHACL shapes: violations (exit status 1) and "
+                               "warnings, each with the shape's message saying how to fix the data."
+                   ).set_defaults(func=cmd_validate)
+    add_serve(sub)
+    add_load(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

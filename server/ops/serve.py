@@ -1,0 +1,177 @@
+"""``cec-kg serve`` and ``cec-kg load``.
+
+``serve`` builds (and validates) the CEC graph or reads the ``--data`` files, creates the app once,
+forks the query-worker zygote while the process is still single-threaded, then hands the app to
+granian (Rust HTTP server, WSGI interface, keep-alive; measured faster than gunicorn's sync workers,
+which close every connection — see DESIGN.md). granian forks its worker processes from this one, so
+the loaded store is shared copy-on-write by every worker and every query process.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+
+def config_from_args(args) -> dict:
+    config: dict = {}
+    if getattr(args, "data", None):
+        config["DATA"] = [str(Path(p).absolute()) for p in args.data]
+    if getattr(args, "store", None):
+        config["STORE_DIR"] = str(Path(args.store).absolute())
+    if getattr(args, "backend", None):
+        config["BACKEND"] = args.backend
+    if getattr(args, "license", None):
+        config["LICENSE"] = args.license
+    for attr, key in (("timeout", "QUERY_TIMEOUT"), ("max_timeout", "MAX_QUERY_TIMEOUT"),
+                      ("query_workers", "QUERY_WORKERS"), ("max_query_workers", "MAX_QUERY_WORKERS")):
+        if getattr(args, attr, None) is not None:
+            config[key] = getattr(args, attr)
+    if getattr(args, "cache_mb", None) is not None:
+        config["RESULT_CACHE_BYTES"] = args.cache_mb * 1024 * 1024
+    return config
+
+
+def validated_cec_graph() -> bool:
+    """Validate the CEC graph once per version of its inputs and shapes (a marker file in build/)."""
+    from ..graph import paths
+    from ..graph.build import inputs_hash
+
+    digest = hashlib.sha256(inputs_hash().encode())
+    for f in sorted(paths.SHAPES_DIR.glob("*.ttl")):
+        digest.update(f.read_bytes())
+    marker = paths.BUILD_DIR / f"validated-{digest.hexdigest()[:16]}"
+    if marker.exists():
+        return True
+    from ..graph.validate import validate
+
+    conforms, report = validate()
+    if not conforms:
+        print(report, file=sys.stderr)
+        return False
+    paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    marker.write_text("conforms\n")
+    return True
+
+
+def serve(args) -> int:
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    from .app import create_app
+
+    config = config_from_args(args)
+    if not (config.get("DATA") or config.get("STORE_DIR") or config.get("BACKEND")) and not args.skip_validation:
+        if not validated_cec_graph():
+            print("cec-kg serve: the CEC graph has SHACL violations (above); fix them or pass --skip-validation",
+                  file=sys.stderr)
+            return 1
+    # Spawned (not forked) granian workers rebuild the app from CEC_* variables; forked ones inherit it.
+    for key, value in config.items():
+        os.environ["CEC_" + key] = value if isinstance(value, str) else __import__("json").dumps(value)
+    forked = multiprocessing.get_start_method() == "fork"
+    if not forked:
+        os.environ["CEC_START_QUERY_WORKERS"] = "true"
+    try:
+        app = create_app({**config, "START_QUERY_WORKERS": True})
+    except (ValueError, OSError) as e:
+        print(f"cec-kg serve: {e}", file=sys.stderr)
+        return 2
+    server = Server(
+        "cec_kg:create_app",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.WSGI,
+        workers=max(1, args.workers),
+        blocking_threads=max(1, args.threads),
+        backlog=2048,
+        log_access=False,
+        factory=True,
+    )
+    print(f"cec-kg: serving {app.extensions['cec_kg.store'].kind} store on http://{args.host}:{args.port}/sparql "
+          f"({args.workers} workers x {args.threads} threads)", flush=True)
+    try:
+        if forked:
+            server.serve(target_loader=lambda *_: app, wrap_loader=False)
+        else:
+            server.serve()
+    finally:
+        app.extensions["cec_kg.store"].close()
+    return 0
+
+
+def load(args) -> int:
+    from ..store.base import rdf_files
+    from ..store.embedded import EmbeddedStore
+    from ..store.loading import data_files
+    from ..store.remote import RemoteStore
+    from .progress import bar
+
+    names = list(args.files or []) + list(args.data or [])
+    if names:
+        files = data_files({"DATA": names})
+    else:
+        from ..graph.build import built_nquads
+        from ..graph.licence import cec_data_license
+        from .progress import bar
+
+        with bar("build") as b:
+            files = [built_nquads(progress=b.update)]
+        args.license = args.license or cec_data_license()
+    if not (args.store or args.backend):
+        print("cec-kg load: give --store DIR and/or --backend URL", file=sys.stderr)
+        return 2
+    try:
+        rdf_files(files)
+    except ValueError as e:
+        print(f"cec-kg load: {e}", file=sys.stderr)
+        return 2
+    try:
+        if args.store:
+            started = time.perf_counter()
+            with bar("load", total=sum(f.stat().st_size for f in rdf_files(files)), unit="B") as b:
+                store = EmbeddedStore.from_files(files, Path(args.store), license=args.license, progress=b.update)
+            seconds = time.perf_counter() - started
+            n = store.size()
+            print(f"{args.store}: {n} quads in {seconds:.1f} s ({n / max(seconds, 1e-6):,.0f} triples/s), "
+                  f"content hash {store.content_hash()}")
+        # Graphs as loaded: the backend makes its own default graph (no merged copy is pushed).
+        staged = EmbeddedStore.from_files(files, union_default_graph=False).ox_store if args.backend else None
+    except (ValueError, OSError) as e:
+        print(f"cec-kg load: {e}", file=sys.stderr)
+        return 2
+    if args.backend:
+        remote = RemoteStore(args.backend, graph_store=args.graph_store)
+        graphs = [ox.DefaultGraph()] + list(staged.named_graphs())
+        default_target = getattr(args, "default_graph", None)   # stores without a default graph (Virtuoso)
+        try:
+            if default_target and ox.NamedNode(default_target) in graphs:
+                raise ValueError(f"--default-graph {default_target} is already a named graph of the data")
+        except ValueError as e:
+            print(f"cec-kg load: {e}", file=sys.stderr)
+            return 2
+        for graph in graphs:
+            quads = staged.quads_for_pattern(None, None, None, graph)
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+            is_default = isinstance(graph, ox.DefaultGraph)
+            if not triples and is_default:
+                continue
+            try:
+                status = remote.put_graph(default_target if is_default else graph.value,
+                                          ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            except OSError as e:   # urllib's URLError / HTTPError
+                hint = (" (a store without a default graph of its own, e.g. Virtuoso, needs --default-graph IRI)"
+                        if is_default and not default_target else "")
+                print(f"cec-kg load: PUT to {remote.graph_store} failed: {e}{hint}", file=sys.stderr)
+                return 1
+            name = "default graph" if is_default else graph.value
+            if is_default and default_target:
+                name += f" as {default_target}"
+            print(f"PUT {name}: {len(triples)} triples -> {status}")
+        print(f"{remote.graph_store}: {len(graphs)} graphs pushed")
+    return 0

@@ -1,0 +1,176 @@
+"""Checks on a query text before anything evaluates it: size, nesting, read-only, no fetching.
+
+A small SPARQL lexer (not a parser) splits the text into tokens so that keywords are recognised only
+where they are keywords: never inside strings, comments, IRIs, variables (``?service``), prefixed names
+(``ex:load``), blank-node labels or language tags. On that token stream we refuse
+
+- ``SERVICE`` (both pyoxigraph and rdflib fetch the URL: server-side request forgery),
+- every SPARQL Update keyword (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, …): the service is read-only,
+- texts over ``MAX_QUERY_BYTES`` and nesting deeper than ``MAX_NESTING`` (a 5,000-deep ``{ }`` crashed
+  Oxigraph server's parser with a stack overflow),
+
+and we learn what the protocol layer needs before evaluation: the query form (to negotiate results
+vs RDF formats), whether the query names its own dataset (``FROM``), and its outer ``LIMIT``.
+Syntax errors are left to the engine's parser, which reports them with a position.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..problems import Problem
+
+MAX_NESTING = 64
+
+# Order matters: long strings before short ones, prefixed names before bare words.
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<bnode>_:[\w.\-]*)
+  | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w:%.\-]|\\.)*)
+  | (?P<word>[^\W\d][\w]*)
+  | (?P<number>[0-9][0-9.]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<open>[{(\[])
+  | (?P<close>[})\]])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    form: str | None          # SELECT / ASK / CONSTRUCT / DESCRIBE (None: the parser will say why)
+    has_dataset: bool         # the query has FROM / FROM NAMED: its own dataset, not the service default
+    limit: int | None         # the outermost LIMIT, if any (bounds the result without counting)
+    depth: int                # deepest nesting of { ( [
+    from_graphs: tuple[str, ...] = ()        # FROM IRIs, resolved (prefixes, BASE)
+    from_named: tuple[str, ...] = ()         # FROM NAMED IRIs, resolved
+    can_append_limit: bool = False           # a SELECT whose text may take "\nLIMIT n" at its end
+
+    def capped(self, text: str, cap: int) -> str:
+        """The query with an outer LIMIT of cap + 1 (one more row tells a result was cut), if safe."""
+        return f"{text}\nLIMIT {cap + 1}" if self.can_append_limit else text
+
+
+def tokens(text: str):
+    """(kind, value, offset) for every token that is not whitespace or a comment."""
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind not in ("ws", "comment"):
+            yield kind, m.group(), m.start()
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> QueryInfo:
+    """Check a query text; raise ``Problem`` (4xx) for anything refused, else describe it."""
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise Problem(413, "Query too large", f"the query is {size} bytes; this service accepts at most "
+                      f"{max_bytes} bytes per query. Split it, or use VALUES with fewer rows.", limit=max_bytes)
+    form = None
+    has_dataset = False
+    depth = deepest = 0
+    limit = None
+    expect_limit = False
+    prefixes: dict[str, str] = {}
+    base = ""
+    pending: str | None = None          # what the next IRI token is: "prefix:NAME", "base", "from", "named"
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    trailing_values = False
+    for kind, value, offset in tokens(text):
+        if pending is not None and kind in ("iri", "pname"):
+            iri = _resolve(value, prefixes, base) if kind == "iri" or not pending.startswith("prefix:") else None
+            if pending.startswith("prefix:") and kind == "iri":
+                prefixes[pending[len("prefix:"):]] = _resolve(value, {}, base) or ""
+                pending = None
+                continue
+            if pending == "prefix" and kind == "pname":
+                pending = "prefix:" + value[:-1] if value.endswith(":") else None
+                continue
+            if pending == "base" and kind == "iri":
+                base = iri or base
+            elif pending in ("from", "named"):
+                resolved = iri if kind == "iri" else _resolve_pname(value, prefixes)
+                if resolved:
+                    (from_named if pending == "named" else from_graphs).append(resolved)
+            pending = None
+            continue
+        if kind == "open":
+            depth += 1
+            if depth > max_depth:
+                line, col = position(text, offset)
+                raise Problem(400, "Query nested too deeply", f"brackets nest more than {max_depth} levels "
+                              f"deep (line {line}, column {col}); flatten the query.", line=line, column=col,
+                              limit=max_depth)
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif kind == "word":
+            word = value.upper()
+            if word == "SERVICE":
+                line, col = position(text, offset)
+                raise Problem(403, "Federated query refused", "SERVICE clauses are not evaluated here: this "
+                              "endpoint never fetches remote data (line {}, column {}). Query each endpoint "
+                              "yourself and combine the results.".format(line, col), line=line, column=col)
+            if word in UPDATE_KEYWORDS:
+                line, col = position(text, offset)
+                raise Problem(403, "Read-only endpoint", f"'{value}' is SPARQL Update (line {line}, column "
+                              f"{col}); this endpoint answers queries only and never changes or loads data.",
+                              line=line, column=col)
+            if form is None and word in FORMS:
+                form = word
+            elif word == "FROM":
+                has_dataset = True
+                pending = "from"
+                continue
+            elif word == "NAMED" and pending == "from":
+                pending = "named"
+                continue
+            elif word == "PREFIX" and form is None:
+                pending = "prefix"
+                continue
+            elif word == "BASE" and form is None:
+                pending = "base"
+                continue
+            elif word == "VALUES" and depth == 0:
+                trailing_values = True
+            elif word == "LIMIT" and depth == 0:
+                expect_limit = True
+                continue
+        elif kind == "number" and expect_limit and value.isdigit():
+            limit = int(value)
+        expect_limit = False
+        pending = None
+    return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest,
+                     from_graphs=tuple(from_graphs), from_named=tuple(from_named),
+                     can_append_limit=(form == "SELECT" and limit is None and not trailing_values and depth == 0))
+
+
+def _resolve(iri_token: str, prefixes: dict, base: str) -> str | None:
+    from urllib.parse import urljoin
+
+    iri = iri_token[1:-1]
+    return urljoin(base, iri) if base else iri
+
+
+def _resolve_pname(pname: str, prefixes: dict) -> str | None:
+    prefix, _, local = pname.partition(":")
+    if prefix not in prefixes:
+        return None
+    return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)

@@ -1,0 +1,199 @@
+"""Serialise pyoxigraph query results (from any backend) into bytes, with the row cap applied.
+
+One function, ``serialize``, used by the embedded query workers and by the remote backend alike, so a
+result looks the same whoever computed it. The row cap is never silent: ``Outcome.truncated`` tells
+the protocol layer, which announces it in response headers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+# SELECT / ASK results (SPARQL 1.1 Query Results JSON, XML, CSV/TSV).
+RESULTS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+# RDF graphs and datasets (CONSTRUCT / DESCRIBE, entity documents, dumps).
+RDF = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "text/n3": ox.RdfFormat.N3,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+DATASET_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
+# An IRI token holding a comma in the engine's TSV (a literal quoting "<a,b>" also matches: harmless).
+_IRI_WITH_COMMA = re.compile(rb"<[^<>\t\n]*,[^<>\t\n]*>")
+# RDF/XML writes a predicate as namespace + XML name: the IRI must end with one (a letter or _ first).
+_XML_LOCAL_NAME = re.compile(r"[^\W\d][\w.\-]*$")
+
+
+@dataclass
+class Outcome:
+    media_type: str
+    body: bytes
+    rows: int | None          # solutions or triples returned (None for ASK)
+    truncated: bool = False
+
+
+def term_json(term) -> dict:
+    """A term as a SPARQL 1.1 Query Results JSON object."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": term_json(term.subject),
+                                            "predicate": term_json(term.predicate),
+                                            "object": term_json(term.object)}}
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def solutions_json(variables: list[str], rows: list) -> bytes:
+    bindings = []
+    for row in rows:
+        b = {}
+        for v in variables:
+            t = row[v]
+            if t is not None:
+                b[v] = term_json(t)
+        bindings.append(b)
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def csv_from_tsv(tsv: bytes) -> bytes:
+    """SPARQL 1.1 Query Results CSV from the engine's TSV.
+
+    pyoxigraph 0.5.13's CSV writer leaves an IRI that holds a comma unquoted, so one field reads as
+    two (``http://ex.org/a,b``). Such results are written here with the CSV rules of the spec (RFC
+    4180: a field with a comma, quote, CR or LF is quoted, quotes doubled); others stay native.
+    """
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    if not _IRI_WITH_COMMA.search(tsv):
+        return solutions.serialize(format=ox.QueryResultsFormat.CSV)
+    variables = [v.value for v in solutions.variables]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in solutions:
+        writer.writerow([_csv_field(row[v]) for v in variables])
+    return out.getvalue().encode("utf-8")
+
+
+def _csv_field(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
+# XML 1.0 (§2.2 Char) cannot carry C0 controls other than tab, LF and CR, nor U+FFFE / U+FFFF, not even
+# as character references; pyoxigraph 0.5.13 writes them raw, a document no XML parser reads.
+XML_MEDIA_TYPES = {"application/sparql-results+xml", "application/xml", "application/rdf+xml"}
+_NOT_XML_1_0 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
+    """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for)."""
+    outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded)
+    if media_type in XML_MEDIA_TYPES and _NOT_XML_1_0.search(outcome.body):
+        raise ValueError("the result holds a character XML 1.0 cannot carry (a control character such as "
+                         "U+0001): ask for JSON, CSV/TSV, Turtle or N-Triples instead of XML")
+    return outcome
+
+
+def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
+    """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
+
+    ``bounded``: the query's own LIMIT keeps it within the cap, so the engine's writer streams it
+    directly; otherwise at most ``row_cap`` rows are kept and ``truncated`` says if any were dropped.
+    """
+    if isinstance(results, (bool, ox.QueryBoolean)):
+        fmt = RESULTS[media_type]
+        if isinstance(results, bool):
+            body = ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if results else b"false"),
+                                          format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        else:
+            body = results.serialize(format=fmt)
+        return Outcome(media_type, body, None)
+    if isinstance(results, ox.QuerySolutions):
+        fmt = RESULTS[media_type]
+        if bounded and fmt != ox.QueryResultsFormat.CSV:
+            return Outcome(media_type, results.serialize(format=fmt), None)
+        variables = [v.value for v in results.variables]
+        if variables:
+            # Count rows on the engine's own TSV (one line per solution; newlines in literals are
+            # escaped), cut it at the cap, and re-serialise through the engine: all native code.
+            tsv = results.serialize(format=ox.QueryResultsFormat.TSV)
+            rows = tsv.count(b"\n") - 1
+            truncated = rows > row_cap
+            if truncated:
+                end = -1
+                for _ in range(row_cap + 1):
+                    end = tsv.index(b"\n", end + 1)
+                tsv, rows = tsv[: end + 1], row_cap
+            if fmt == ox.QueryResultsFormat.TSV:
+                return Outcome(media_type, tsv, rows, truncated)
+            if fmt == ox.QueryResultsFormat.CSV:
+                return Outcome(media_type, csv_from_tsv(tsv), rows, truncated)
+            body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+            return Outcome(media_type, body, rows, truncated)
+        rows = []
+        for row in results:
+            if len(rows) == row_cap:
+                truncated = True
+                break
+            rows.append(row)
+        else:
+            truncated = False
+        body = solutions_json(variables, rows)
+        if fmt != ox.QueryResultsFormat.JSON:
+            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+        return Outcome(media_type, body, len(rows), truncated)
+    # CONSTRUCT / DESCRIBE: an iterable of triples.
+    fmt = RDF[media_type]
+    triples = []
+    truncated = False
+    for t in results:
+        if len(triples) == row_cap:
+            truncated = True
+            break
+        triples.append(t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object))
+    if fmt == ox.RdfFormat.RDF_XML:
+        # pyoxigraph 0.5.13 wrote `<oxprefix: xmlns:oxprefix="urn:x:1">`, malformed XML, in a 200.
+        bad = sorted({t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)})
+        if bad:
+            raise ValueError(f"RDF/XML cannot write the predicate <{bad[0]}> (an RDF/XML predicate must end "
+                             "with an XML name: a letter or _ first); ask for Turtle, N-Triples or JSON-LD")
+    if fmt in DATASET_FORMATS:
+        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+    else:
+        items = triples
+    return Outcome(media_type, ox.serialize(items, format=fmt), len(triples), truncated)

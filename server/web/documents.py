@@ -1,0 +1,258 @@
+"""HTML views of the documents the layers below serve: the SPARQL service page (a query form), the
+dataset description, the dumps, the vocabulary (pyLODE) and the shapes.
+
+Each is registered under a name in ``app.extensions["cec_kg.html_views"]`` (see ``web.init_app``);
+the protocol and linked-data routes negotiate, and call the view when ``text/html`` wins. So those
+layers offer HTML without importing the web layer, and an app without it answers machines only.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import sys
+import types
+from pathlib import Path
+
+from flask import current_app, render_template, request
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+
+from ..graph import paths
+from ..graph.namespaces import CEC
+from ..linkeddata import describe as d
+from ..linkeddata.discovery import SUFFIX as DATASET_SUFFIX
+from ..linkeddata.discovery import dump_files, partitions, statistics
+from ..linkeddata.vocabulary import ANNOTATIONS, file_cache, files_key, parse_turtle, alternates, shapes_graph, terms
+from ..problems import Problem
+from ..protocol.description import limits
+from ..protocol.http import document_response, license_iri
+from ..store import get_store
+from .i18n import LANG_NAMES, LANGS, choose_lang
+from .pages import Labeller, render_page
+
+
+def register(app) -> None:
+    app.extensions["cec_kg.html_views"] = {
+        "service": service_page, "dataset": dataset_page, "dumps": dumps_page,
+        "vocabulary": vocabulary_page, "shapes": shapes_page,
+    }
+
+
+# -- The SPARQL service: a query form in the site's layout ---------------------------------------------
+FORM_FORMATS = [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"), ("ttl", "Turtle (CONSTRUCT)"),
+                ("jsonld", "JSON-LD (CONSTRUCT)")]
+SD_ALTERNATES = [("text/turtle", "ttl", "Turtle"), ("application/ld+json", "jsonld", "JSON-LD"),
+                 ("application/rdf+xml", "rdf", "RDF/XML"), ("application/n-triples", "nt", "N-Triples")]
+DEFAULT_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
+
+
+def examples() -> dict[str, dict]:
+    """The competency questions (queries/cq-*.rq) by name: the question (their first comment line) and
+    the text. Offered only with the CEC graph: they ask about it."""
+    if current_app.config.get("DATA"):
+        return {}
+    found = current_app.extensions.get("cec_kg.sparql_examples")
+    if found is None:       # read once per process: the files do not change while serving
+        found = {}
+        for path in sorted(paths.QUERIES_DIR.glob("cq-*.rq")):
+            text = path.read_text(encoding="utf-8")
+            question = text.split("\n", 1)[0].split(":", 1)[-1].strip(" #")
+            found[path.stem] = {"name": path.stem, "question": question, "text": text}
+        current_app.extensions["cec_kg.sparql_examples"] = found
+    return found
+
+
+def service_page(endpoint: str, turtle: str):
+    """The form (works without JavaScript: a GET to this endpoint), the examples (``?example=cq-…`` fills
+    the form), the limits and this description."""
+    lang, explicit = choose_lang(request)
+    known = examples()
+    name = request.args.get("example")
+    if name is not None and name not in known:
+        raise Problem(404, "Not Found", f"no example query '{name}'; the examples are listed at /sparql.")
+    body = render_page("sparql.html", lang, endpoint=endpoint, turtle=turtle,
+                       query=known[name]["text"] if name else DEFAULT_QUERY,
+                       examples=list(known.values()), lang_amp=f"&lang={lang}" if explicit else "",
+                       limits=limits(current_app.config), form_formats=FORM_FORMATS, alternates=SD_ALTERNATES,
+                       license=license_iri(), version=get_store().content_hash())
+    return document_response(body, "text/html", vary="Accept, Accept-Language", content_language=lang)
+
+
+# -- The dataset description and the dumps ----------------------------------------------------------
+
+def dataset_page():
+    lang, _ = choose_lang(request)
+
+    def compute():
+        labeller = Labeller(lang, None)
+        classes, props = partitions()
+        return render_page("dataset.html", lang, stats=statistics(), files=dump_files(),
+                           classes=[(labeller.thing(c), c, n) for c, n in classes],
+                           properties=[(labeller.prop(p), p, n) for p, n in props],
+                           license=license_iri(), version=get_store().content_hash())
+    body = d.memo(("dataset-html", lang, request.path), compute)   # the switcher links to this path
+    return document_response(body, "text/html", content_language=lang, content_location="/dataset.html",
+                             links=[(f"/dataset.{s}", "alternate", m) for m, s in DATASET_SUFFIX.items() if s != "html"])
+
+
+def dumps_page(files: list[dict]):
+    lang, _ = choose_lang(request)
+    return document_response(render_page("dumps.html", lang, files=files), "text/html", content_language=lang)
+
+
+# -- The vocabulary's documentation (pyLODE) -----------------------------------------------------------------
+
+def _import_pylode():
+    # pyLODE 3.4.1 reads its version from a pyproject.toml that its wheel does not ship
+    # (RDFLib/pyLODE#260, fixed upstream after 3.4.1): give it the installed version instead.
+    if "pylode.version" not in sys.modules:
+        stub = types.ModuleType("pylode.version")
+        stub.__version__ = importlib.metadata.version("pylode")
+        sys.modules["pylode.version"] = stub
+    from pylode import OntPub
+
+    return OntPub
+
+
+def for_language(g: Graph, lang: str) -> Graph:
+    """A copy of ``g`` whose annotations are in ``lang`` only; where a term lacks one, the English
+    (or untagged) text stays, marked ``[en]`` so the fallback is visible."""
+    out = Graph()
+    for prefix, ns in g.namespaces():
+        out.bind(prefix, ns)
+    grouped: dict[tuple, list[Literal]] = {}
+    for s, p, o in g:
+        if p in ANNOTATIONS and isinstance(o, Literal) and o.language:
+            grouped.setdefault((s, p), []).append(o)
+        else:
+            out.add((s, p, o))
+    for (s, p), values in grouped.items():
+        chosen = [v for v in values if v.language.split("-")[0] == lang]
+        if not chosen:
+            en = [v for v in values if v.language.split("-")[0] == "en"] or values[:1]
+            chosen = [Literal(f"{v} [{v.language}]", lang=v.language) for v in en]
+        for v in chosen:
+            out.add((s, p, v))
+    return out
+
+
+def _fix_anchors(html: str, g: Graph) -> str:
+    """Give each term's section the id of its local name (pyLODE lower-cases some)."""
+    for term in terms(g):
+        name = str(term)[len(str(CEC)):]
+        code = f"<code>{term}</code>"
+        at = html.find(code)
+        if at < 0 or f'id="{name}"' in html:
+            continue
+        start = html.rfind('<div class="', 0, at)
+        m = re.compile(r'<div class="([^"]*entity[^"]*)" id="([^"]*)">').match(html, start)
+        if m:
+            html = html[:start] + f'<div class="{m.group(1)}" id="{name}">' + html[m.end():]
+    return html
+
+
+def documentation_html(path: Path, lang: str, base_path: str) -> str:
+    def compute():
+        g = parse_turtle(path)
+        OntPub = _import_pylode()
+        html = OntPub(for_language(g, lang)).make_html()
+        html = _fix_anchors(html, g)
+        links = "".join(f'<link rel="alternate" type="{mt}" href="{base_path}.{sfx}">'
+                        for sfx, mt in (("ttl", "text/turtle"), ("rdf", "application/rdf+xml"),
+                                        ("jsonld", "application/ld+json"), ("nt", "application/n-triples")))
+        html = html.replace("<head>", f'<head>{links}', 1)
+        if "<html" in html and "lang=" not in html.split(">", 1)[0]:
+            html = html.replace("<html", f'<html lang="{lang}"', 1)
+        nav = render_template("vocabulary_nav.html", lang=lang, langs=LANGS, lang_names=LANG_NAMES,
+                              base_path=base_path)
+        return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, html, count=1)
+    return file_cache(path, f"html-{lang}-{base_path}", compute)
+
+
+def vocabulary_page(path: Path, base_path: str, immutable: bool):
+    lang, _ = choose_lang(request)
+    return document_response(documentation_html(path, lang, base_path), "text/html", content_language=lang,
+                             immutable=immutable, links=alternates(base_path))
+
+
+# -- The shapes as a table ---------------------------------------------------------------------------
+
+def _label(g: Graph, node, lang: str) -> str:
+    for p in (SH.name, RDFS.label, SKOS.prefLabel, URIRef("http://purl.org/dc/terms/title")):
+        values = list(g.objects(node, p))
+        for v in values:
+            if isinstance(v, Literal) and v.language == lang:
+                return str(v)
+        if values:       # none in this language: English first, then any (the same in every process)
+            return str(min(values, key=lambda v: (getattr(v, "language", None) != "en", str(v))))
+    return g.qname(node) if isinstance(node, URIRef) else ""
+
+
+def _fragment(node) -> str:
+    return str(node).split("#", 1)[1] if isinstance(node, URIRef) and "#" in str(node) else ""
+
+
+def path_text(g: Graph, path) -> str:
+    """A SHACL property path in SPARQL's path syntax: ``org:siteAddress|schema:location``, ``^p``,
+    ``a/b``, ``p*``… (a blank-node path once showed as its random node label)."""
+    if isinstance(path, URIRef):
+        return g.qname(path)
+    if path is None:
+        return ""
+    if (path, RDF.first, None) in g:
+        return "/".join(_path_operand(g, p) for p in Collection(g, path))
+    alternatives = g.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_path_operand(g, p) for p in Collection(g, alternatives))
+    inverse = g.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _path_operand(g, inverse)
+    for prop, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = g.value(path, prop)
+        if inner is not None:
+            return _path_operand(g, inner) + mark
+    return str(path)
+
+
+def _path_operand(g: Graph, path) -> str:
+    text = path_text(g, path)
+    return f"({text})" if any(c in text for c in "/|") else text
+
+
+def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
+    """(files, node shapes with their property shapes) for the HTML page, generated from the graph."""
+    files = [{"id": _fragment(o), "iri": str(o), "name": _label(g, o, lang),
+              "version": str(g.value(o, OWL.versionIRI) or "")}
+             for o in sorted(set(g.subjects(RDF.type, OWL.Ontology)), key=str)]
+    out = []
+    for shape in sorted(set(g.subjects(RDF.type, SH.NodeShape)), key=str):
+        props = []
+        for ps in g.objects(shape, SH.property):
+            path = g.value(ps, SH.path)
+            props.append({
+                "id": _fragment(ps),
+                "name": _label(g, ps, lang),
+                "path": path_text(g, path),
+                "severity": str(g.value(ps, SH.severity) or g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
+                "message": min((str(m) for m in g.objects(ps, SH.message)
+                                if isinstance(m, Literal) and m.language in (lang, None)), default=""),
+            })
+        targets = sorted(g.qname(t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+                         for t in g.objects(shape, p) if isinstance(t, URIRef))
+        out.append({"id": _fragment(shape), "iri": str(shape) if isinstance(shape, URIRef) else "",
+                    "name": _label(g, shape, lang), "targets": targets,
+                    "properties": sorted(props, key=lambda p: (p["path"], p["name"]))})
+    return files, out
+
+
+def shapes_page(files: list[Path], base_path: str, immutable: bool):
+    lang, _ = choose_lang(request)
+    memo = current_app.extensions.setdefault("cec_kg.vocab_cache", {})
+    key = ("shapes-html", lang, request.path, files_key(files))   # the switcher links to this path
+    if key not in memo:
+        heads, shapes = shapes_view(shapes_graph(files), lang)
+        memo[key] = render_page("shapes.html", lang, files=heads, shapes=shapes, base_path=base_path,
+                                license=license_iri(), version=None)
+    return document_response(memo[key], "text/html", content_language=lang, links=alternates(base_path),
+                             immutable=immutable)

@@ -1,0 +1,218 @@
+"""HTML pages for people: ``/page/{key}`` (one per entity) and the home page ``/``.
+
+Server-rendered Jinja, no JavaScript, no asset from the network. The language (en/es/fr) comes from
+``?lang=`` or ``Accept-Language``; labels missing in it fall back visibly. Values link to their pages
+on this origin; canonical IRIs are shown (and cited) as ``https://w3id.org/cec-kg/…``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, render_template, request
+
+from ..graph.namespaces import BASE, ENTAILMENT_GRAPH
+from ..linkeddata import describe as d
+from ..linkeddata.discovery import entry_points, statistics
+from ..linkeddata.resource import not_found, signposts
+from ..protocol.http import document_response, license_iri
+from .i18n import LANG_NAMES, LANGS, STANDARD_LABELS, Label, choose_lang, format_literal, pick_label, t
+
+# The site's templates and static assets live beside this module and ship in the wheel.
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+SCHEMA = "https://schema.org/"
+RDF_TYPE = d.RDF_NS + "type"
+OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+
+
+def local_name(iri: str) -> str:
+    for sep in ("#", "/"):
+        if sep in iri:
+            tail = iri.rsplit(sep, 1)[-1]
+            if tail:
+                return tail
+    return iri
+
+
+def humanise(iri: str) -> str:
+    """``cec:minimumMeetingFrequency`` -> ``minimum meeting frequency`` (last resort for labels)."""
+    name = local_name(iri)
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append(" ")
+        out.append(ch.lower() if ch.isupper() and not (i + 1 < len(name) and name[i + 1].isupper()) else ch)
+    return "".join(out).replace("-", " ").replace("_", " ")
+
+
+class Labeller:
+    """Picks what to call a resource or property in the page language, marking fallbacks."""
+
+    def __init__(self, lang: str, desc: d.Description | None):
+        self.lang = lang
+        self.entity_labels = desc.labels if desc else {}
+        self.term_labels = d.term_labels()
+
+    def thing(self, iri: str) -> Label:
+        label = pick_label(self.entity_labels.get(iri, []) or self.term_labels.get(iri, []), self.lang)
+        if label:
+            return label
+        std = STANDARD_LABELS.get(iri)     # a standard class the data uses directly
+        if std:
+            return Label(std[self.lang], self.lang, False)
+        return Label(local_name(iri) if not iri.startswith(BASE) else iri[len(BASE):], None, False)
+
+    def prop(self, iri: str) -> Label:
+        label = pick_label(self.term_labels.get(iri, []), self.lang)
+        if label:
+            return label
+        std = STANDARD_LABELS.get(iri)
+        if std:
+            return Label(std[self.lang], self.lang, False)
+        return Label(humanise(iri), None, True)
+
+
+def href_for(iri: str, lang_qs: str) -> str:
+    local = d.local_href(iri)
+    if local is None:
+        return iri
+    return local + (lang_qs if local.startswith("/page/") else "")
+
+
+def value_view(term, labeller: Labeller, lang_qs: str, nested: dict) -> dict:
+    if isinstance(term, ox.NamedNode):
+        label = labeller.thing(term.value)
+        return {"kind": "iri", "label": label, "href": href_for(term.value, lang_qs), "iri": term.value,
+                "external": d.local_href(term.value) is None}
+    if isinstance(term, ox.BlankNode):
+        return {"kind": "bnode", "rows": nested.get(term, [])}
+    dt = term.datatype.value if term.datatype else None
+    return {"kind": "literal", "text": format_literal(term.value, dt, labeller.lang), "raw": term.value,
+            "lang": term.language, "datatype": dt}
+
+
+def group_rows(facts: list[d.Fact], labeller: Labeller, lang_qs: str, notes: dict, nested: dict,
+               other) -> list[dict]:
+    """Statements grouped by property: [{prop label, prop href, values: [{…value, notes}]}], sorted."""
+    groups: dict[str, list] = defaultdict(list)
+    for f in facts:
+        groups[f.p.value].append(f)
+    rows = []
+    for p, fs in groups.items():
+        values = []
+        for f in fs:
+            v = value_view(other(f), labeller, lang_qs, nested)
+            v["notes"] = sorted(notes[g] for g in f.graphs if g in notes)
+            values.append(v)
+        values.sort(key=lambda v: (v.get("lang") not in (labeller.lang, None),
+                                   (v.get("label").text if v.get("label") else v.get("text", "")).lower()))
+        rows.append({"prop": labeller.prop(p), "prop_iri": p, "prop_href": href_for(p, lang_qs), "vals": values})
+    rows.sort(key=lambda r: r["prop"].text.lower())
+    return rows
+
+
+def schema_org(desc: d.Description, iri: str, labeller: Labeller, page_url: str) -> dict:
+    """schema.org JSON-LD for search engines: types, names, description, sameAs, url."""
+    types = [ty[len(SCHEMA):] for ty in d.entity_types(iri) if ty.startswith(SCHEMA)] or ["Thing"]
+    data: dict = {"@context": "https://schema.org", "@type": types if len(types) > 1 else types[0], "@id": iri,
+                  "url": page_url}
+    name = labeller.thing(iri)
+    data["name"] = name.text
+    alternates = sorted({text for text, _ in desc.labels.get(iri, []) if text != name.text})
+    if alternates:
+        data["alternateName"] = alternates
+    same = [f.o.value for f in desc.facts if f.role == "out" and f.p.value == OWL_SAMEAS
+            and isinstance(f.o, ox.NamedNode)]
+    if same:
+        data["sameAs"] = sorted(same)
+    for f in desc.facts:
+        if f.role == "out" and f.p.value == d.DCT + "description" and isinstance(f.o, ox.Literal):
+            data["description"] = f.o.value
+            break
+    return data
+
+
+def switcher(lang: str) -> list[dict]:
+    """The language switcher: this page in each language (the current one marked).
+
+    Links carry ``lang`` only: pages are memoised per path and language, so any other parameter of
+    the request that rendered one (``?utm=…``) would be served in everyone's links afterwards.
+    """
+    return [{"code": code, "name": LANG_NAMES[code], "href": f"{request.path}?{urlencode({'lang': code})}",
+             "current": code == lang} for code in LANGS]
+
+
+def render_page(template: str, lang: str, **ctx) -> str:
+    return render_template(template, lang=lang, t=lambda k: t(k, lang), switcher=switcher(lang), **ctx)
+
+
+@bp.get("/page/<path:key>")
+def page(key: str):
+    iri = d.iri_for_key(key)
+    if iri is None or not d.exists(iri):
+        raise not_found(key)
+    lang, explicit = choose_lang(request)
+    lang_qs = "?" + urlencode({"lang": lang}) if explicit else ""
+
+    def compute() -> str:
+        desc = d.describe(iri)
+        labeller = Labeller(lang, desc)
+        notes = {g: i + 1 for i, g in enumerate(desc.cited_graphs)}
+        nested: dict = defaultdict(list)
+        for f in desc.facts:
+            if f.role == "bnode":
+                nested[f.s].append(f)
+        nested_rows = {b: group_rows(fs, labeller, lang_qs, notes, {}, lambda f: f.o) for b, fs in nested.items()}
+        out = [f for f in desc.facts if f.role == "out" and f.p.value != RDF_TYPE]
+        incoming = [f for f in desc.facts if f.role == "in"]
+        types = [value_view(f.o, labeller, lang_qs, {}) | {"notes": sorted(notes[g] for g in f.graphs)}
+                 for f in desc.facts if f.role == "out" and f.p.value == RDF_TYPE]
+        sources = []
+        for g in desc.cited_graphs:
+            meta = desc.sources.get(g, {})
+            title = pick_label([(v.value, v.language) for v in meta.get(d.DCT + "title", [])
+                                if isinstance(v, ox.Literal)], lang)
+            citation = next((v.value for v in meta.get(d.DCT + "bibliographicCitation", [])), None)
+            sources.append({"n": notes[g], "iri": g, "href": href_for(g, lang_qs), "title": title,
+                            "citation": citation})
+        title = labeller.thing(iri)
+        page_url = request.host_url.rstrip("/") + f"/page/{key}"
+        return render_page(
+            "entity.html", lang,
+            iri=iri, key=key, title=title, types=types,
+            rows=group_rows(out, labeller, lang_qs, notes, nested_rows, lambda f: f.o),
+            incoming=group_rows(incoming, labeller, lang_qs, notes, {}, lambda f: f.s),
+            sources=sources,
+            alternates=[(mt, f"/data/{key}.{sfx}", d.FORMAT_NAMES[sfx]) for mt, sfx in d.DOC_FORMATS.items()],
+            schema_json=d.json_script(schema_org(desc, iri, labeller, page_url)),
+            version=d.get_store().content_hash(),
+            license=license_iri(),
+            entailment_graph=str(ENTAILMENT_GRAPH),
+        )
+
+    body = d.memo(("page", key, lang, explicit, request.host_url), compute)
+    return document_response(body, "text/html", content_language=lang, links=signposts(key, iri, "text/html"))
+
+
+@bp.get("/")
+def home():
+    lang, explicit = choose_lang(request)
+    lang_qs = "?" + urlencode({"lang": lang}) if explicit else ""
+
+    def compute() -> str:
+        groups = []
+        for key, items in entry_points().items():
+            entries = []
+            for iri, labels in items:
+                label = pick_label(labels, lang) or Label(iri[len(BASE):] if iri.startswith(BASE) else iri, None, False)
+                entries.append({"label": label, "href": href_for(iri, lang_qs), "iri": iri})
+            entries.sort(key=lambda e: e["label"].text.lower())
+            groups.append({"title": t(key, lang), "entries": entries})
+        return render_page("home.html", lang, groups=groups, stats=statistics(), lang_qs=lang_qs,
+                           license=license_iri(), version=d.get_store().content_hash())
+
+    body = d.memo(("home", lang, explicit), compute)
+    return document_response(body, "text/html", content_language=lang, vary="Accept-Language",
+                             links=[("/dataset", "describedby", "text/turtle"), (license_iri(), "license", None)])
