@@ -10,13 +10,6 @@ and the graph's tools do not load the web stack.
 """
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("cec-kg")
-except PackageNotFoundError:        # run from a checkout that was never installed
-    __version__ = "0+unknown"
-
 
 def __getattr__(name: str):
     if name == "create_app":        # granian loads "cec_kg:create_app"

@@ -24,8 +24,15 @@ def require_shared(*parts: str) -> Path:
     if not path.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{path} missing in CI")
-        pytest.skip(SHARED_REASON)
+        pytest.skip(f"needs {path}: {SHARED_REASON}")
     return path
+
+
+def absent_suite(path: Path) -> list:
+    """The one pytest param of a test parametrised over a ../shared suite that is absent: it skips and
+    names the missing file (an empty parameter set would only say "got empty parameter set")."""
+    return [pytest.param(None, id="suite-absent",
+                         marks=pytest.mark.skip(reason=f"needs {path}: {SHARED_REASON}"))]
 
 
 @pytest.fixture(scope="session")
@@ -57,12 +64,16 @@ def free_port() -> int:
 class LiveServer:
     """A real `cec-kg serve` process on loopback; `url(path)` builds request URLs."""
 
-    def __init__(self, *args: str, env: dict | None = None, ready_timeout: float = 120.0):
+    def __init__(self, *args: str, env: dict | None = None, ready_timeout: float = 120.0,
+                 command: list[str] | None = None, cwd: Path | None = None):
+        """``command``: how to run ``cec-kg`` (default: this interpreter's ``-m cec_kg``)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "cec_kg.ops.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        cmd = [*(command or [sys.executable, "-m", "cec_kg"]), "serve", "--host", "127.0.0.1", "--port",
+               str(self.port), *args]
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log", "w+")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
+                                     env={**os.environ, **(env or {})})
         self._wait(ready_timeout)
 
     def _wait(self, timeout: float) -> None:

@@ -15,7 +15,7 @@ ex:g2 { ex:c ex:p "three" . }
 
 
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cec_kg.ops.cli", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "cec_kg", *args], capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.live

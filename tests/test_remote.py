@@ -89,7 +89,7 @@ def oxigraph(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def loaded(oxigraph, data_dir):
-    run = subprocess.run([sys.executable, "-m", "cec_kg.ops.cli", "load", "--backend", oxigraph.base + "/query",
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "load", "--backend", oxigraph.base + "/query",
                           str(data_dir)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     return run.stdout

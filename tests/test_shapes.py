@@ -173,7 +173,7 @@ def test_severity_split():
 # -- The command -------------------------------------------------------------------------------------
 
 def test_cli_validate_exits_zero_on_the_real_graph():
-    run = subprocess.run([sys.executable, "-m", "cec_kg.ops.cli", "validate"], capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "validate"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, f"cec-kg validate failed:\n{run.stdout}\n{run.stderr}"
     assert "Result: CONFORMS" in run.stdout, run.stdout
 
@@ -186,7 +186,7 @@ def test_cli_validate_exits_non_zero_on_a_violation(tmp_path):
     broken = FIXTURES / "factual-record-two-issued-years.ttl"
     shutil.copy(broken, root / "data" / "seed" / "zz-broken.ttl")
     env = {"CEC_KG_ROOT": str(root), "CEC_KG_BUILD": str(tmp_path / "build"), "PATH": "/usr/bin:/bin"}
-    run = subprocess.run([sys.executable, "-m", "cec_kg.ops.cli", "validate"], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "validate"], capture_output=True, text=True,
                          timeout=300, env=env)
     assert run.returncode == 1, f"expected exit 1 on a violation, got {run.returncode}:\n{run.stdout}\n{run.stderr}"
     assert "Result: FAILS" in run.stdout and "shapes:FactualRecord-issued-year" in run.stdout, run.stdout

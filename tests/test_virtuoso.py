@@ -238,7 +238,7 @@ def data_dir(tmp_path_factory):
 
 
 def cec_kg_load(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cec_kg.ops.cli", "load", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cec_kg", "load", *args], capture_output=True, text=True,
                           timeout=120)
 
 

@@ -29,16 +29,21 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 def versions() -> str:
     """The package, vocabulary and dataset versions (the dataset's is the hash of its input files)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     from rdflib import Graph, URIRef
     from rdflib.namespace import OWL
 
-    from .. import __version__
     from ..graph import paths
     from ..graph.build import inputs_hash
     from ..graph.namespaces import ONTOLOGY_IRI
 
+    try:
+        package = version("cec-kg")
+    except PackageNotFoundError:        # a checkout run without installing it
+        package = "(not installed)"
     vocabulary = Graph().parse(paths.ONTOLOGY_FILE, format="turtle").value(URIRef(ONTOLOGY_IRI), OWL.versionInfo)
-    return (f"cec-kg {__version__}\nvocabulary {vocabulary}\ndataset {inputs_hash()}\n"
+    return (f"cec-kg {package}\nvocabulary {vocabulary}\ndataset {inputs_hash()}\n"
             f"files: {paths.ROOT} ({paths.SOURCE})")
 
 
