@@ -8,15 +8,18 @@ PORT ?= 8080
 .PHONY: setup serve test validate bench clean
 
 $(BIN)/cec-kg: pyproject.toml
+	@echo "==> creating the virtualenv $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> installing cec-kg and its dependencies into $(VENV) (about a minute on a fresh machine)"
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	$(BIN)/pip install --quiet --progress-bar off -e '.[test]'
+	@touch $@
+	@echo "==> installed: $$($(BIN)/cec-kg --version | head -1)"
 
 setup: $(BIN)/cec-kg
 
 serve: setup
-	$(BIN)/cec-kg validate
+	@echo "==> serving the CEC graph on http://$(HOST):$(PORT)/ (validated first; Ctrl-C stops it)"
 	$(BIN)/cec-kg serve --host $(HOST) --port $(PORT)
 
 validate: setup

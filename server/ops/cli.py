@@ -15,8 +15,8 @@ The CEC Knowledge Graph: the Commission for Environmental Cooperation as linked 
 Run 'cec-kg COMMAND --help' for a command's options."""
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Descriptions as written; every option's help ends with its default, when it has one."""
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, when it has one."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -25,6 +25,10 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
                 and "%(default)" not in text and not isinstance(default, list)):
             text += " (default: %(default)s)"
         return text
+
+
+class ExamplesFormatter(argparse.RawDescriptionHelpFormatter, HelpFormatter):
+    """The top-level description keeps its lines (it is a list of examples)."""
 
 
 def versions() -> str:
@@ -69,10 +73,10 @@ def cmd_build(args) -> int:
 
 def cmd_validate(args) -> int:
     from ..graph.validate import validate
-    from .progress import bar
+    from .progress import bar, ticker
 
     with bar("validate") as b:
-        conforms, report = validate(progress=b.update)
+        conforms, report = validate(progress=ticker(b))
     print(report)
     return 0 if conforms else 1
 
@@ -92,8 +96,7 @@ def cmd_load(args) -> int:
 def add_serve(sub) -> None:
     s = sub.add_parser("serve", formatter_class=HelpFormatter, help="serve the SPARQL endpoint, linked data and pages",
                        description="Serve the CEC graph (validated first) or your own RDF: the SPARQL 1.1 endpoint "
-                                   "at /sparql, every IRI dereferenceable, and pages for people at /.\n"
-                                   "Stop it with Ctrl-C.")
+                                   "at /sparql, every IRI dereferenceable, and pages for people at /. Stop it with Ctrl-C.")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
     s.add_argument("--port", type=int, default=8080, help="TCP port to listen on")
     what = s.add_argument_group("what to serve (default: the CEC graph)")
@@ -142,7 +145,7 @@ def add_load(sub) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cec-kg", description=DESCRIPTION, formatter_class=HelpFormatter)
+    p = argparse.ArgumentParser(prog="cec-kg", description=DESCRIPTION, formatter_class=ExamplesFormatter)
     p.add_argument("--version", action=VersionAction)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("build", formatter_class=HelpFormatter, help="assemble the CEC dataset and print its N-Quads path",

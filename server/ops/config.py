@@ -19,7 +19,7 @@ MAX_QUERY_BYTES = 64 * 1024
 MAX_RESULT_ROWS = 100_000
 MAX_NESTING = 64            # deepest { ( [ nesting accepted (a 5,000-deep query crashed Oxigraph server)
 
-# The SPARQL endpoint's process model and caches (see server/executor.py, server/cache.py).
+# The SPARQL endpoint's process model and caches (see server/store/executor.py, server/protocol/cache.py).
 GRAPH_STORE = None          # Graph Store Protocol URL of BACKEND for `cec-kg load` (default: guessed)
 QUERY_WORKERS = 2           # killable query processes kept warm per serving process
 MAX_QUERY_WORKERS = 4       # at most this many per serving process (more requests wait, then 503)

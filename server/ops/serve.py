@@ -49,8 +49,12 @@ def validated_cec_graph() -> bool:
     if marker.exists():
         return True
     from ..graph.validate import validate
+    from .progress import bar, ticker
 
-    conforms, report = validate()
+    print("cec-kg: validating the CEC graph against its shapes (once per version of its files)", file=sys.stderr,
+          flush=True)
+    with bar("validate") as b:
+        conforms, report = validate(progress=ticker(b))
     if not conforms:
         print(report, file=sys.stderr)
         return False
@@ -71,6 +75,12 @@ def serve(args) -> int:
             print("cec-kg serve: the CEC graph has SHACL violations (above); fix them or pass --skip-validation",
                   file=sys.stderr)
             return 1
+    if not (config.get("DATA") or config.get("STORE_DIR") or config.get("BACKEND")):
+        from ..graph.build import built_nquads
+        from .progress import bar
+
+        with bar("build") as b:       # assembled once per version of the inputs, then read from build/
+            built_nquads(progress=b.update)
     # Spawned (not forked) granian workers rebuild the app from CEC_* variables; forked ones inherit it.
     for key, value in config.items():
         os.environ["CEC_" + key] = value if isinstance(value, str) else __import__("json").dumps(value)
@@ -118,7 +128,6 @@ def load(args) -> int:
     else:
         from ..graph.build import built_nquads
         from ..graph.licence import cec_data_license
-        from .progress import bar
 
         with bar("build") as b:
             files = [built_nquads(progress=b.update)]
