@@ -67,4 +67,4 @@ def test_users_own_data_carries_only_its_own_licence(tmp_path, start_server, lic
     assert cec_data_license() not in home.text and cec_data_license() not in home.headers.get("Link", ""), \
         "a user's data is labelled with the CEC graph's licence"
     if licence:
-        assert f'rel="license"' in home.text and licence in home.text, "the licence passed is not on the page"
+        assert 'rel="license"' in home.text and licence in home.text, "the licence passed is not on the page"

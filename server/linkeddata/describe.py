@@ -22,10 +22,10 @@ import pyoxigraph as ox
 from flask import current_app
 from rdflib import Graph
 
-from ..protocol.http import stable_jsonld
-from ..store import get_store
 from ..graph import paths
 from ..graph.namespaces import BASE, DATASET_IRI, ENTAILMENT_GRAPH, PROVENANCE_GRAPH
+from ..protocol.http import stable_jsonld
+from ..store import get_store
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -106,7 +106,7 @@ def local_href(iri: str) -> str | None:
 def query_text(name: str) -> str:
     cache = current_app.extensions.setdefault("cec_kg.ld_queries", {})
     if name not in cache:
-        cache[name] = (paths.QUERIES_DIR / "server" / f"{name}.rq").read_text(encoding="utf-8")
+        cache[name] = paths.server_query(name)
     return cache[name]
 
 

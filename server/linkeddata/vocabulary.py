@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from flask import Blueprint, current_app, request
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from ..graph import paths

@@ -14,10 +14,10 @@ from flask import Response, current_app, request
 
 from ..graph import paths
 from ..graph.namespaces import DATASET_IRI, ENTAILMENT_GRAPH
-from ..problems import Problem
 from ..store import get_store
-from .http import document_response, html_view, license_iri
-from .negotiation import RDF, RESULTS, negotiate
+from .http import document_response, html_view
+from ..store.results import RDF, RESULTS
+from .negotiation import negotiate
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -41,15 +41,11 @@ FORMAT_IRIS = {
 }
 
 
-def stats_query(name: str) -> str:
-    return (paths.QUERIES_DIR / "server" / f"{name}.rq").read_text(encoding="utf-8")
-
-
 def statistics(store) -> dict:
     """VoID numbers of the default graph (the union) and the size of every named graph."""
-    row = next(iter(store.query(stats_query("sd-default-graph-stats"))))
+    row = next(iter(store.query(paths.server_query("sd-default-graph-stats"))))
     default = {k: int(row[k].value) for k in ("triples", "entities", "properties", "subjects", "objects", "classes")}
-    graphs = [(r["g"].value, int(r["triples"].value)) for r in store.query(stats_query("sd-named-graph-sizes"))
+    graphs = [(r["g"].value, int(r["triples"].value)) for r in store.query(paths.server_query("sd-named-graph-sizes"))
               if isinstance(r["g"], ox.NamedNode)]
     return {"default": default, "graphs": graphs}
 

@@ -26,7 +26,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..problems import Problem
 from ..store import get_store, guard
 from ..store.executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout, Unavailable
-from .negotiation import RDF, RESULTS, expand_format, negotiate
+from ..store.results import RDF, RESULTS
+from .negotiation import expand_format, negotiate
 
 bp = Blueprint("sparql", __name__)
 
@@ -200,9 +201,7 @@ def endpoint():
                           "an application/sparql-query body. GET /sparql without a query describes the service.")
         from .description import service_description_response
 
-        from .negotiation import RDF as RDF_TABLE
-
-        return service_description_response(pick_format(req.formats, list(RDF_TABLE) + ["text/html"]))
+        return service_description_response(pick_format(req.formats, list(RDF) + ["text/html"]))
     return answer(req)
 
 

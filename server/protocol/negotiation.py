@@ -10,7 +10,6 @@ from flask import Request
 from werkzeug.datastructures import MIMEAccept
 
 from ..problems import Problem
-from ..store.results import RDF, RESULTS  # noqa: F401  (the tables negotiation picks from)
 
 # Short names accepted by `format=` and by file suffixes.
 SHORT_NAMES = {
