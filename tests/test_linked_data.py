@@ -441,3 +441,39 @@ def test_top_level_iris_the_graph_describes_dereference(live_server):
     g = parse(get(live_server, "/data/team.ttl"), "ttl")
     assert (URIRef("https://w3id.org/cec-kg/team"), None, None) in g
     assert get(live_server, "/nonexistent-thing").status_code == 404
+
+
+# -- The README's signposting table is what the routes send -------------------------------------------
+SIGNPOST_EXAMPLES = {
+    "/data/{kind}/{slug}.{ext}": ["/data/party/mexico.ttl", "/data/body/jpac.jsonld"],
+    "/page/{kind}/{slug}": ["/page/party/mexico"],
+    "/": ["/"],
+    "/dataset": ["/dataset", "/dataset.ttl"], "/.well-known/void": ["/.well-known/void"],
+    "/ontology": ["/ontology", "/ontology.ttl"], "/ontology/{version}": ["/ontology/0.1.0.nt"],
+    "/shapes": ["/shapes", "/shapes.rdf"],
+}
+
+
+def readme_signposts() -> dict[str, set[str]]:
+    """route -> the Link relations the README's signposting table says it sends."""
+    from cec_kg.graph import paths
+
+    text = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("| route | `Link` relations |", 1)[1].split("\n\n", 1)[0]
+    out = {}
+    for line in table.splitlines()[2:]:
+        routes, rels = line.strip("|").split("|")
+        for route in re.findall(r"`(/[^`]*)`", routes):
+            out[route] = set(re.findall(r"`([a-z-]+)`", rels))
+    return out
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("route", sorted(SIGNPOST_EXAMPLES))
+def test_readme_signposting_table_matches_responses(live_server, route):
+    table = readme_signposts()
+    assert set(table) == set(SIGNPOST_EXAMPLES), f"README signposting rows {sorted(table)} vs examples here"
+    for path in SIGNPOST_EXAMPLES[route]:
+        r = requests.get(live_server.url(path), timeout=30)
+        sent = set(re.findall(r'rel="([^"]+)"', r.headers.get("Link", "")))
+        assert r.status_code == 200 and sent == table[route], f"{path}: sends {sorted(sent)}, README says {sorted(table[route])}"

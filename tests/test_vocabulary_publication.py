@@ -85,6 +85,31 @@ def test_ontology_negotiates_rdf(live_server, accept):
     assert isomorphic(g, ontology_graph()), f"{accept} is not the vocabulary of cec.ttl"
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("path", ["/ontology", "/ontology/0.2.0", "/shapes"])
+@pytest.mark.parametrize("accept,expected", [(None, "text/turtle"), ("*/*", "text/turtle"),
+                                             (BROWSER_ACCEPT, "text/html")])
+def test_plain_clients_get_rdf_browsers_html(live_server, path, accept, expected):
+    """A client naming no format (urllib, owlready2: no Accept, or */*) gets Turtle, as /id/… answers;
+    a browser gets the documentation. Sent with http.client: requests would add its own Accept."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=60)
+    conn.putrequest("GET", path, skip_accept_encoding=True)
+    if accept is not None:
+        conn.putheader("Accept", accept)
+    conn.endheaders()
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    assert resp.status == 200 and resp.getheader("Content-Type", "").startswith(expected), (resp.status, resp.getheader("Content-Type"))
+    if expected == "text/turtle":
+        assert len(Graph().parse(data=body, format="turtle")) > 50, f"{path} did not answer the RDF"
+
+
 @pytest.mark.live
 @pytest.mark.parametrize("suffix", ["ttl", "rdf", "jsonld", "nt", "owl"])
 def test_ontology_suffixes(live_server, suffix):

@@ -30,7 +30,9 @@ from ..protocol.negotiation import negotiate
 
 bp = Blueprint("vocabulary", __name__)
 
-OFFERS = ["text/html", "text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples"]
+# Server preference: a client that names no format (no Accept, or */*: urllib, owlready2, rdflib's
+# loader) gets Turtle, as /id/… answers; browsers ask for text/html by name and get the documentation.
+OFFERS = ["text/turtle", "text/html", "application/rdf+xml", "application/ld+json", "application/n-triples"]
 SUFFIXES = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "owl": "application/rdf+xml",
             "jsonld": "application/ld+json", "nt": "application/n-triples", "html": "text/html"}
 RELEASES_DIR = paths.RELEASES_DIR
@@ -121,8 +123,10 @@ def offers(view) -> list[str]:
     return OFFERS if view else [m for m in OFFERS if m != "text/html"]
 
 
-def alternates(base_path: str) -> list[tuple[str, str, str]]:
-    return [(f"{base_path}.{s}", "alternate", m) for s, m in SUFFIXES.items() if m != "text/html" and s != "owl"]
+def alternates(base_path: str, current: str = "text/html", *, html: bool = False) -> list[tuple[str, str, str]]:
+    """Signposting: every other representation of the document (its HTML page too, when there is one)."""
+    return [(f"{base_path}.{s}" if m != "text/html" else base_path, "alternate", m) for s, m in SUFFIXES.items()
+            if m != current and s != "owl" and (m != "text/html" or html)]
 
 
 def serve_vocabulary(path: Path, base_path: str, override: str | None, immutable: bool):
@@ -134,7 +138,8 @@ def serve_vocabulary(path: Path, base_path: str, override: str | None, immutable
                        if mt != "application/ld+json" else
                        stable_rdf(parse_turtle(path), mt, context=jsonld_context()["@context"], auto_compact=True))
     suffix = {v: k for k, v in SUFFIXES.items() if k != "owl"}[mt]
-    return document_response(body, mt, content_location=f"{base_path}.{suffix}", immutable=immutable, cors=True)
+    return document_response(body, mt, content_location=f"{base_path}.{suffix}", immutable=immutable, cors=True,
+                             links=alternates(base_path, mt, html=view is not None))
 
 
 def split(name: str) -> tuple[str, str | None]:
@@ -212,7 +217,7 @@ def serve_shapes(files: list[Path], base_path: str, override: str | None, immuta
         memo[key] = stable_rdf(shapes_graph(files), mt)
     suffix = {v: k for k, v in SUFFIXES.items() if k != "owl"}[mt]
     return document_response(memo[key], mt, content_location=f"{base_path}.{suffix}", cors=True,
-                             immutable=immutable)
+                             immutable=immutable, links=alternates(base_path, mt, html=view is not None))
 
 
 @bp.get("/shapes")
