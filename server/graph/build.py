@@ -12,7 +12,7 @@ from pathlib import Path
 
 import owlrl
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, PROV, RDF, RDFS
 
 from . import paths
 from .namespaces import ENTAILMENT_GRAPH, ID, ONTOLOGY_GRAPH, PROVENANCE_GRAPH, SEED_GRAPH
@@ -126,12 +126,43 @@ def entailments(ds: Dataset) -> Graph:
     return inferred
 
 
+# How graph/entailments came about (PROV), stated in the provenance graph beside the sources, so an
+# entailed statement in an entity document cites a described graph like any other.
+ENTAILMENT_PROVENANCE = """
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/cec-kg/graph/entailments> a prov:Entity ;
+    dcterms:title "Entailments of the CEC graph"@en, "Inferencias del grafo de la CCA"@es,
+        "Inférences du graphe de la CCE"@fr ;
+    dcterms:description "Statements that follow from the sources and the vocabulary by RDFS entailment and owl:inverseOf, computed when the dataset is built; no source states them in these words."@en ;
+    prov:wasGeneratedBy <https://w3id.org/cec-kg/graph/entailments#derivation> .
+<https://w3id.org/cec-kg/graph/entailments#derivation> a prov:Activity ;
+    rdfs:label "RDFS entailment (owlrl's RDFS semantics) and owl:inverseOf, over the sources, the vocabulary and the reused vocabularies' class hierarchy"@en .
+"""
+
+
+def entailment_provenance(ds: Dataset) -> Graph:
+    """The PROV description of graph/entailments: derived from every graph it was computed over."""
+    g = Graph().parse(data=ENTAILMENT_PROVENANCE, format="turtle")
+    entailed, activity = URIRef(ENTAILMENT_GRAPH), URIRef(str(ENTAILMENT_GRAPH) + "#derivation")
+    for graph in sorted({c.identifier for c in ds.graphs() if isinstance(c.identifier, URIRef)}, key=str):
+        if graph != entailed and len(ds.graph(graph)):
+            g.add((entailed, PROV.wasDerivedFrom, graph))
+            g.add((activity, PROV.used, graph))
+    return g
+
+
 def build_dataset(progress: Callable[[int], object] | None = None) -> Dataset:
     ds = load_asserted(progress)
-    g = ds.graph(URIRef(ENTAILMENT_GRAPH))
     inferred = entailments(ds)
+    described = entailment_provenance(ds)
+    g = ds.graph(URIRef(ENTAILMENT_GRAPH))
     for t in inferred:
         g.add(t)
+    provenance = ds.graph(URIRef(PROVENANCE_GRAPH))
+    for t in described:
+        provenance.add(t)
     if progress:
         progress(len(inferred))
     return ds

@@ -1,12 +1,13 @@
 """Entity descriptions: which IRIs we answer for, what an entity document holds, and its RDF bytes.
 
 An entity document (``https://w3id.org/cec-kg/data/{kind}/{slug}``) holds, in every format alike:
-- the asserted statements about the entity and those pointing at it, and the labels of every resource
-  they mention (``queries/server/ld-describe.rq``; entailed triples are *not* included: they are in
-  the endpoint's ``graph/entailments``);
+- every statement about the entity and every one pointing at it that the default graph holds, the
+  entailed ones included (``queries/server/ld-describe.rq``), and the labels of every resource they
+  mention: a crawler that reads the document and a user who queries see the same statements;
 - which source states each fact: one ``rdf:Statement`` per fact about/to the entity, with
   ``prov:wasDerivedFrom`` each named graph that states it (RDF 1.1 reification, readable by every
-  parser and format), plus the title and citation of those sources;
+  parser and format), plus the title and citation of those sources. An entailed fact names
+  ``graph/entailments``, which the provenance graph describes (how it was derived: ``graph.build``);
 - the document itself: ``foaf:primaryTopic``, ``dcterms:license``, ``void:inDataset``.
 Canonical IRIs stay ``https://w3id.org/cec-kg/…`` whatever origin serves them.
 """
@@ -167,6 +168,13 @@ class Description:
                 out.setdefault(f.s.value, []).append((f.o.value, f.o.language))
         return out
 
+    def asserted(self) -> "Description":
+        """The description without what is only entailed (the pages show the sources' statements)."""
+        entailed = str(ENTAILMENT_GRAPH)
+        facts = [Fact(f.s, f.p, f.o, f.role, [g for g in f.graphs if g != entailed]) for f in self.facts]
+        return Description(self.iri, [f for f in facts if f.graphs],
+                           {g: v for g, v in self.sources.items() if g != entailed})
+
     @property
     def cited_graphs(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -246,7 +254,7 @@ def document_triples(desc: Description, key: str, license_iri: str | None) -> li
         for g in sorted(f.graphs):
             add(st, D(PROV + "wasDerivedFrom"), D(g))
     for g, props in desc.sources.items():
-        for p in (DCT + "title", DCT + "bibliographicCitation", DCT + "isPartOf"):
+        for p in (DCT + "title", DCT + "bibliographicCitation", DCT + "isPartOf", PROV + "wasGeneratedBy"):
             for v in props.get(p, []):
                 add(D(g), D(p), v)
     return list(triples)

@@ -157,7 +157,7 @@ def page(key: str):
     lang_qs = "?" + urlencode({"lang": lang}) if explicit else ""
 
     def compute() -> str:
-        desc = d.describe(iri)
+        desc = d.describe(iri).asserted()     # entailed statements: in the RDF documents and the endpoint
         labeller = Labeller(lang, desc)
         notes = {g: i + 1 for i, g in enumerate(desc.cited_graphs)}
         nested: dict = defaultdict(list)
