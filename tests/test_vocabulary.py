@@ -159,3 +159,59 @@ def test_references_resolve():
             if str(o).startswith(str(CEC)) and local(o) not in DEFINED:
                 bad.append(f"cec:{local(s)} {p.n3(ONTOLOGY.namespace_manager)} cec:{local(o)}")
     assert not bad, "references to undefined cec: terms: " + "; ".join(bad)
+
+
+# -- The README's reuse table ------------------------------------------------------------------------
+
+README = paths.ONTOLOGY_DIR / "README.md"
+REUSE_COLUMNS = {"org": "W3C ORG", "schema": "schema.org", "prov": "PROV-O", "dcterms": "Dublin Core", "skos": "SKOS"}
+KIND_NAMES = {OWL.Class: "class", OWL.ObjectProperty: "object property", OWL.DatatypeProperty: "datatype property",
+              OWL.AnnotationProperty: "annotation property"}
+
+
+def curie(term) -> str:
+    for prefix, ns in PREFIXES.items():
+        if prefix != "id" and str(term).startswith(ns):
+            return f"{prefix}:{str(term)[len(ns):]}"
+    return f"<{term}>"
+
+
+def reuse_table() -> list[str]:
+    """The mapping table of ontology/README.md, generated from the vocabulary: each cec: term, the cec:
+    terms it refines directly, and every standard term it refines (directly or through those), by
+    vocabulary: what a consumer who knows only that vocabulary finds our data as."""
+    header = ["cec: term", "kind", "refines (cec:)", *REUSE_COLUMNS.values()]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for term in sorted(TERMS, key=lambda t: ((t, RDF.type, OWL.Class) not in ONTOLOGY, local(t).lower())):
+        kind = next(KIND_NAMES[k] for k in KINDS if (term, RDF.type, k) in ONTOLOGY)
+        direct = sorted(curie(s) for p in (RDFS.subClassOf, RDFS.subPropertyOf) for s in ONTOLOGY.objects(term, p)
+                        if str(s).startswith(str(CEC)))
+        columns: dict[str, list[str]] = {prefix: [] for prefix in REUSE_COLUMNS}
+        for s in standard_supers(term):
+            prefix = curie(s).split(":")[0]
+            assert prefix in columns, f"cec:{local(term)} refines {curie(s)}: add its vocabulary to REUSE_COLUMNS"
+            columns[prefix].append(curie(s))
+        cells = [f"`cec:{local(term)}`", kind] + [", ".join(f"`{c}`" for c in sorted(v)) for v in [direct, *columns.values()]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def test_readme_reuse_table_is_generated_from_the_vocabulary():
+    """Every term with every super-term it declares, so the README cannot drift from cec.ttl."""
+    text = README.read_text(encoding="utf-8")
+    expected = reuse_table()
+    start = text.find(expected[0])
+    assert start >= 0, f"ontology/README.md lacks the reuse table; it is:\n" + "\n".join(expected)
+    found = text[start:].split("\n\n", 1)[0].splitlines()
+    assert found == expected, "ontology/README.md's reuse table differs from the vocabulary; it is:\n" + "\n".join(expected)
+
+
+def test_readme_reuse_names_the_current_version_and_citation():
+    """The import example and the citation follow the header, release after release (not copied forward)."""
+    text = README.read_text(encoding="utf-8")
+    o = URIRef(ONTOLOGY_IRI)
+    version_iri = ONTOLOGY.value(o, OWL.versionIRI)
+    citation = str(ONTOLOGY.value(o, DCTERMS.bibliographicCitation))
+    assert f"owl:imports <{version_iri}>" in text, f"ontology/README.md's import example must name <{version_iri}>"
+    assert citation in text, f"ontology/README.md must quote the header's citation: {citation}"
+    assert str(version_iri) + ".owl" in text, "the owlready2 example must load the current version"
