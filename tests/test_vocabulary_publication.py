@@ -256,3 +256,30 @@ def test_every_shapes_version_iri_resolves(live_server, path):
     html = get(live_server, "/shapes", Accept="text/html").text
     for header in g.subjects(RDF.type, OWL.Ontology):
         assert f'id="{str(header).split("#", 1)[1]}"' in html, f"{header} has no anchor on /shapes"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_ontology_page_has_a_reuse_section(live_server, lang):
+    """How to import (the current version IRI), the prefix, the JSON-LD context, how to cite, and every
+    cec: term with the standard terms it refines, read from the vocabulary (issue 13)."""
+    from rdflib.namespace import DCTERMS
+
+    from cec_kg.linkeddata.vocabulary import refinements
+
+    g = ontology_graph()
+    html = get(live_server, f"/ontology?lang={lang}", Accept="text/html").text
+    assert 'id="reuse"' in html, "no reuse section on /ontology"
+    section = html[html.index('id="reuse"'):]
+    onto = URIRef("https://w3id.org/cec-kg/ontology")
+    assert f"owl:imports &lt;{g.value(onto, OWL.versionIRI)}&gt;" in section, "the import names another version"
+    assert "@prefix cec: &lt;https://w3id.org/cec-kg/ontology#&gt;" in section
+    assert "https://w3id.org/cec-kg/ontology/context.jsonld" in section
+    assert str(g.value(onto, DCTERMS.bibliographicCitation)) in section, "the citation is not the header's"
+    for term, supers in refinements(g):
+        name = str(term).rsplit("#", 1)[1]
+        row = section.split(f'<code>cec:{name}</code>', 1)[1].split("</tr>", 1)[0]
+        for s in supers:
+            assert f"<code>{g.namespace_manager.normalizeUri(s)}</code>" in row, f"cec:{name} should show {s}"
+    assert len([1 for _, supers in refinements(g) if supers]) == len(refinements(g)), \
+        "every cec: term refines a standard term (DESIGN.md)"

@@ -80,6 +80,28 @@ def terms(g: Graph) -> list[URIRef]:
                    and len(str(s)) > len(str(CEC))})
 
 
+def refinements(g: Graph) -> list[tuple[URIRef, list[URIRef]]]:
+    """Each cec: term with every standard (non-cec:) term it refines through rdfs:subClassOf /
+    rdfs:subPropertyOf, directly or through other cec: terms: what a consumer who knows only ORG,
+    schema.org, PROV-O, Dublin Core or SKOS finds our data as."""
+    out = []
+    for term in terms(g):
+        seen, todo, found = {term}, [term], set()
+        while todo:
+            current = todo.pop()
+            for p in (RDFS.subClassOf, RDFS.subPropertyOf):
+                for sup in g.objects(current, p):
+                    if not isinstance(sup, URIRef) or sup in seen:
+                        continue
+                    seen.add(sup)
+                    if str(sup).startswith(str(CEC)):
+                        todo.append(sup)
+                    else:
+                        found.add(sup)
+        out.append((term, sorted(found, key=str)))
+    return out
+
+
 # -- JSON-LD context -----------------------------------------------------------------------------
 
 def build_context(g: Graph) -> dict:

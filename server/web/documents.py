@@ -16,19 +16,20 @@ from pathlib import Path
 from flask import current_app, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from ..graph import paths
-from ..graph.namespaces import CEC
+from ..graph.namespaces import CEC, ONTOLOGY_IRI
 from ..linkeddata import describe as d
 from ..linkeddata.discovery import SUFFIX as DATASET_SUFFIX
 from ..linkeddata.discovery import dump_files, partitions, statistics
-from ..linkeddata.vocabulary import ANNOTATIONS, file_cache, files_key, parse_turtle, alternates, shapes_graph, terms
+from ..linkeddata.vocabulary import (ANNOTATIONS, CONTEXT_IRI, alternates, file_cache, files_key, parse_turtle,
+                                     refinements, shapes_graph, terms)
 from ..problems import Problem
 from ..protocol.description import limits
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
-from .i18n import LANG_NAMES, LANGS, choose_lang
+from .i18n import LANG_NAMES, LANGS, choose_lang, t
 from .pages import Labeller, render_page
 
 
@@ -166,8 +167,26 @@ def documentation_html(path: Path, lang: str, base_path: str) -> str:
             html = html.replace("<html", f'<html lang="{lang}"', 1)
         nav = render_template("vocabulary_nav.html", lang=lang, langs=LANGS, lang_names=LANG_NAMES,
                               base_path=base_path)
-        return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, html, count=1)
+        html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, html, count=1)
+        # Inside pyLODE's content column (before its namespaces table), not under its fixed contents panel.
+        at = html.find('<div id="namespaces"')
+        at = at if at >= 0 else html.rfind("</body>")
+        return html[:at] + reuse_section(g, lang) + html[at:]
     return file_cache(path, f"html-{lang}-{base_path}", compute)
+
+
+def reuse_section(g: Graph, lang: str) -> str:
+    """How to import, prefix, JSON-LD context, citation and the mapping to the standard vocabularies,
+    all read from the vocabulary (the same content as ontology/README.md's Reuse section)."""
+    ontology = URIRef(ONTOLOGY_IRI)
+    citations = {c.language: str(c) for c in g.objects(ontology, DCTERMS.bibliographicCitation)}
+    mapping = [(str(term)[len(str(CEC)):], [g.namespace_manager.normalizeUri(s) for s in supers])
+               for term, supers in refinements(g)]
+    return render_template("vocabulary_reuse.html", lang=lang, t=lambda k: t(k, lang),
+                           version_iri=g.value(ontology, OWL.versionIRI) or ontology, prefix="cec",
+                           namespace=str(CEC), context_iri=CONTEXT_IRI,
+                           citation=citations.get(lang) or citations.get("en") or next(iter(citations.values()), ""),
+                           mapping=mapping)
 
 
 def vocabulary_page(path: Path, base_path: str, immutable: bool):
@@ -238,8 +257,8 @@ def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
                 "message": min((str(m) for m in g.objects(ps, SH.message)
                                 if isinstance(m, Literal) and m.language in (lang, None)), default=""),
             })
-        targets = sorted(g.qname(t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-                         for t in g.objects(shape, p) if isinstance(t, URIRef))
+        targets = sorted(g.qname(target) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+                         for target in g.objects(shape, p) if isinstance(target, URIRef))
         out.append({"id": _fragment(shape), "iri": str(shape) if isinstance(shape, URIRef) else "",
                     "name": _label(g, shape, lang), "targets": targets,
                     "properties": sorted(props, key=lambda p: (p["path"], p["name"]))})

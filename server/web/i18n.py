@@ -105,6 +105,27 @@ STRINGS: dict[str, dict[str, str]] = {
     "severity": {"en": "Severity", "es": "Gravedad", "fr": "Gravité"},
     "message": {"en": "Message", "es": "Mensaje", "fr": "Message"},
     "path": {"en": "Path", "es": "Ruta", "fr": "Chemin"},
+    # The vocabulary page's reuse section.
+    "reuse": {"en": "Reusing this vocabulary", "es": "Reutilizar este vocabulario", "fr": "Réutiliser ce vocabulaire"},
+    "reuse_import": {
+        "en": "Import the version you build on: its version IRI serves an immutable snapshot.",
+        "es": "Importe la versión sobre la que trabaja: su IRI de versión sirve una instantánea inmutable.",
+        "fr": "Importez la version sur laquelle vous bâtissez : son IRI de version sert un instantané immuable."},
+    "reuse_prefix": {"en": "The prefix:", "es": "El prefijo:", "fr": "Le préfixe :"},
+    "reuse_context": {"en": "The JSON-LD context, generated from the vocabulary:",
+                      "es": "El contexto JSON-LD, generado a partir del vocabulario:",
+                      "fr": "Le contexte JSON-LD, produit à partir du vocabulaire :"},
+    "reuse_cite": {"en": "How to cite it (CC BY 4.0):", "es": "Cómo citarlo (CC BY 4.0):",
+                   "fr": "Comment le citer (CC BY 4.0) :"},
+    "reuse_mapping": {
+        "en": "Every term refines standard terms, so a consumer who knows only W3C ORG, schema.org, PROV-O, "
+              "Dublin Core or SKOS finds the data:",
+        "es": "Cada término refina términos estándar, de modo que quien solo conoce W3C ORG, schema.org, PROV-O, "
+              "Dublin Core o SKOS encuentra los datos:",
+        "fr": "Chaque terme affine des termes standard : qui ne connaît que W3C ORG, schema.org, PROV-O, "
+              "Dublin Core ou SKOS trouve les données :"},
+    "term": {"en": "Term", "es": "Término", "fr": "Terme"},
+    "refines": {"en": "Refines", "es": "Refina", "fr": "Affine"},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label
