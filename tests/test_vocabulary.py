@@ -201,7 +201,7 @@ def test_readme_reuse_table_is_generated_from_the_vocabulary():
     text = README.read_text(encoding="utf-8")
     expected = reuse_table()
     start = text.find(expected[0])
-    assert start >= 0, f"ontology/README.md lacks the reuse table; it is:\n" + "\n".join(expected)
+    assert start >= 0, "ontology/README.md lacks the reuse table; it is:\n" + "\n".join(expected)
     found = text[start:].split("\n\n", 1)[0].splitlines()
     assert found == expected, "ontology/README.md's reuse table differs from the vocabulary; it is:\n" + "\n".join(expected)
 
