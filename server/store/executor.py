@@ -52,6 +52,8 @@ class Job:
     row_cap: int = 100_000
     bounded: bool = False
     base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
+    prefixes: tuple[tuple[str, str], ...] = ()    # the query's PREFIXes: Turtle and TriG answers use them
+    variable_order: tuple[str, ...] | None = None  # SELECT *: columns in the order the query names them
 
 
 class QueryTimeout(Exception):
@@ -110,7 +112,8 @@ def run_job(store, job: Job):
         kwargs["named_graphs"] = []       # a protocol dataset with no named graphs has none
     try:
         results = store.query(job.query, **kwargs)
-        return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded)
+        return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
+                         prefixes=dict(job.prefixes), variable_order=job.variable_order)
     except SyntaxError as e:
         raise QuerySyntaxError(str(e)) from None
     except (ValueError, OSError, RuntimeError, TypeError) as e:

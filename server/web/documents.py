@@ -30,18 +30,17 @@ from ..protocol.http import document_response, license_iri
 from ..store import get_store
 from .i18n import LANG_NAMES, LANGS, choose_lang
 from .pages import Labeller, render_page
+from .results import FORM_FORMATS, editor_settings, results_page
 
 
 def register(app) -> None:
     app.extensions["cec_kg.html_views"] = {
         "service": service_page, "dataset": dataset_page, "dumps": dumps_page,
-        "vocabulary": vocabulary_page, "shapes": shapes_page,
+        "vocabulary": vocabulary_page, "shapes": shapes_page, "results": results_page,
     }
 
 
 # -- The SPARQL service: a query form in the site's layout ---------------------------------------------
-FORM_FORMATS = [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"), ("ttl", "Turtle (CONSTRUCT)"),
-                ("jsonld", "JSON-LD (CONSTRUCT)")]
 SD_ALTERNATES = [("text/turtle", "ttl", "Turtle"), ("application/ld+json", "jsonld", "JSON-LD"),
                  ("application/rdf+xml", "rdf", "RDF/XML"), ("application/n-triples", "nt", "N-Triples")]
 DEFAULT_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
@@ -58,9 +57,24 @@ def examples() -> dict[str, dict]:
         for path in sorted(paths.QUERIES_DIR.glob("cq-*.rq")):
             text = path.read_text(encoding="utf-8")
             question = text.split("\n", 1)[0].split(":", 1)[-1].strip(" #")
-            found[path.stem] = {"name": path.stem, "question": question, "text": text}
+            found[path.stem] = {"name": path.stem, "question": question, "text": form_text(text)}
         current_app.extensions["cec_kg.sparql_examples"] = found
     return found
+
+
+def form_text(text: str) -> str:
+    """A competency question as the form shows it: its question and the query, without the test's
+    notes (``# expected-…`` and the expected rows under them)."""
+    out, in_rows = [], False
+    for line in text.splitlines():
+        if line.startswith("# expected"):
+            in_rows = line.startswith("# expected-rows:")
+            continue
+        if in_rows and line.startswith("#   "):
+            continue
+        in_rows = False
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def service_page(endpoint: str, turtle: str):
@@ -75,6 +89,7 @@ def service_page(endpoint: str, turtle: str):
                        query=known[name]["text"] if name else DEFAULT_QUERY,
                        examples=list(known.values()), lang_amp=f"&lang={lang}" if explicit else "",
                        limits=limits(current_app.config), form_formats=FORM_FORMATS, alternates=SD_ALTERNATES,
+                       editor=editor_settings(), lang_field=lang if explicit else None,
                        license=license_iri(), version=get_store().content_hash())
     return document_response(body, "text/html", vary="Accept, Accept-Language", content_language=lang)
 

@@ -105,6 +105,68 @@ STRINGS: dict[str, dict[str, str]] = {
     "severity": {"en": "Severity", "es": "Gravedad", "fr": "Gravité"},
     "message": {"en": "Message", "es": "Mensaje", "fr": "Message"},
     "path": {"en": "Path", "es": "Ruta", "fr": "Chemin"},
+    # Query results (web/results.py)
+    "results": {"en": "Results", "es": "Resultados", "fr": "Résultats"},
+    "n_rows": {"en": "{n} rows", "es": "{n} filas", "fr": "{n} lignes"},
+    "showing": {"en": "rows {first}–{last}", "es": "filas {first}–{last}", "fr": "lignes {first} à {last}"},
+    "cached": {"en": "already computed", "es": "ya calculado", "fr": "déjà calculé"},
+    "truncated": {"en": "Only the first {cap} rows were kept: add LIMIT and OFFSET to page through the rest.",
+                  "es": "Solo se conservaron las primeras {cap} filas: añada LIMIT y OFFSET para recorrer el resto.",
+                  "fr": "Seules les {cap} premières lignes ont été gardées : ajoutez LIMIT et OFFSET pour parcourir "
+                        "la suite."},
+    "no_results": {"en": "No rows: nothing in the graph matches this query.",
+                   "es": "Ninguna fila: nada en el grafo coincide con esta consulta.",
+                   "fr": "Aucune ligne : rien dans le graphe ne correspond à cette requête."},
+    "answer_true": {"en": "Yes", "es": "Sí", "fr": "Oui"},
+    "answer_false": {"en": "No", "es": "No", "fr": "Non"},
+    "subject": {"en": "subject", "es": "sujeto", "fr": "sujet"},
+    "predicate": {"en": "predicate", "es": "predicado", "fr": "prédicat"},
+    "object": {"en": "object", "es": "objeto", "fr": "objet"},
+    "pages": {"en": "Pages", "es": "Páginas", "fr": "Pages"},
+    "previous": {"en": "previous", "es": "anterior", "fr": "précédente"},
+    "next": {"en": "next", "es": "siguiente", "fr": "suivante"},
+    "download": {"en": "Download", "es": "Descargar", "fr": "Télécharger"},
+    "colon": {"en": ":", "es": ":", "fr": " :"},
+    "run_shortcut": {"en": "Ctrl+Enter runs the query", "es": "Ctrl+Intro ejecuta la consulta",
+                     "fr": "Ctrl+Entrée exécute la requête"},
+    "undeclared_prefix": {"en": "undeclared prefix", "es": "prefijo no declarado", "fr": "préfixe non déclaré"},
+    "hint": {"en": "How to fix it", "es": "Cómo corregirlo", "fr": "Comment corriger"},
+    "details": {"en": "The parser's message", "es": "El mensaje del analizador", "fr": "Le message de l'analyseur"},
+    "error_at": {"en": "The parser stopped at line {line}, column {column} (marked in the editor).",
+                 "es": "El analizador se detuvo en la línea {line}, columna {column} (marcada en el editor).",
+                 "fr": "L'analyseur s'est arrêté à la ligne {line}, colonne {column} (marquée dans l'éditeur)."},
+    "hint_prefix": {"en": "the prefix {prefix}: is not declared. Add this line at the top of the query:",
+                    "es": "el prefijo {prefix}: no está declarado. Añada esta línea al principio de la consulta:",
+                    "fr": "le préfixe {prefix}: n'est pas déclaré. Ajoutez cette ligne au début de la requête :"},
+    "hint_keyword": {"en": "“{found}” (line {line}, column {column}) is not a SPARQL keyword. Did you mean {suggestion}?",
+                     "es": "«{found}» (línea {line}, columna {column}) no es una palabra clave de SPARQL. "
+                           "¿Quiso decir {suggestion}?",
+                     "fr": "« {found} » (ligne {line}, colonne {column}) n'est pas un mot-clé SPARQL. "
+                           "Vouliez-vous dire {suggestion} ?"},
+    "hint_word": {"en": "“{found}” (line {line}, column {column}) is not a SPARQL keyword or function: a variable "
+                        "starts with ? (?{found}), a prefixed name has a colon (ex:{found}).",
+                  "es": "«{found}» (línea {line}, columna {column}) no es una palabra clave ni una función de SPARQL: "
+                        "una variable empieza por ? (?{found}), un nombre con prefijo lleva dos puntos (ex:{found}).",
+                  "fr": "« {found} » (ligne {line}, colonne {column}) n'est ni un mot-clé ni une fonction SPARQL : "
+                        "une variable commence par ? (?{found}), un nom préfixé contient deux-points (ex:{found})."},
+    "hint_triple": {"en": "the triple pattern “{pattern}” (line {line}, column {column}) has no {missing}: a triple "
+                          "pattern is a subject, a predicate and an object (?s ?p ?o), ended by “.” or “}}”.",
+                    "es": "el patrón de tripleta «{pattern}» (línea {line}, columna {column}) no tiene {missing}: "
+                          "un patrón es sujeto, predicado y objeto (?s ?p ?o), terminado por «.» o «}}».",
+                    "fr": "le motif de triplet « {pattern} » (ligne {line}, colonne {column}) n'a pas {missing} : "
+                          "un motif est un sujet, un prédicat et un objet (?s ?p ?o), terminé par « . » ou « }} »."},
+    "hint_slash": {"en": "the prefixed name “{found}” (line {line}, column {column}) holds “/”, which a prefixed name "
+                         "cannot: escape it ({suggestion}) or write the full IRI between < and >.",
+                   "es": "el nombre con prefijo «{found}» (línea {line}, columna {column}) contiene «/», que un nombre "
+                         "con prefijo no admite: escápelo ({suggestion}) o escriba el IRI completo entre < y >.",
+                   "fr": "le nom préfixé « {found} » (ligne {line}, colonne {column}) contient « / », interdit dans un "
+                         "nom préfixé : échappez-le ({suggestion}) ou écrivez l'IRI complet entre < et >."},
+    "missing_object": {"en": "object", "es": "objeto", "fr": "d'objet"},
+    "missing_predicate_object": {"en": "predicate and object", "es": "predicado ni objeto",
+                                 "fr": "de prédicat ni d'objet"},
+    "hint_brace": {"en": "{n} “{{” not closed: add “}}” at the end of the group.",
+                   "es": "{n} «{{» sin cerrar: añada «}}» al final del grupo.",
+                   "fr": "{n} « {{ » non fermée(s) : ajoutez « }} » à la fin du groupe."},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label

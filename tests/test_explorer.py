@@ -1,0 +1,177 @@
+"""Exploring the graph without writing SPARQL, over HTTP against a real server: query results as a
+page for people, the error hints, SELECT * order and the query's prefixes in Turtle."""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.live
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+CQ01 = "cq-01-factual-records-concerning-mexico"
+
+
+def cq_text(name: str) -> str:
+    from cec_kg.graph import paths
+
+    return (paths.QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def sparql(server, query: str, accept: str | None = BROWSER, lang: str = "en", **params):
+    headers = {"Accept-Language": lang}
+    if accept:
+        headers["Accept"] = accept
+    return requests.get(server.url("/sparql"), params={"query": query, **params}, headers=headers, timeout=30)
+
+
+def textarea(page: str) -> str:
+    return html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))
+
+
+def result_rows(page: str) -> list[list[str]]:
+    body = re.search(r'<table class="results-table">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+# -- results as a page ---------------------------------------------------------------------------------
+
+def test_browser_gets_a_table_of_results(live_server):
+    r = sparql(live_server, cq_text(CQ01))
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html"), r.headers
+    assert "Accept" in r.headers["Vary"] and "Accept-Language" in r.headers["Vary"]
+    assert "X-SPARQL-Row-Cap" not in r.headers, "a page is not replayed as a protocol result"
+    page = r.text
+    assert 'data-rows="12"' in page and "12 rows" in page, "cq-01: the 12 factual records concerning Mexico"
+    rows = result_rows(page)
+    assert len(rows) == 12 and rows[0][1] == "ALCA-Iztapalapa II", rows[:2]
+    assert 'href="/page/factual-record/cozumel"' in page, "entities link to their pages on this origin"
+    assert textarea(page) == cq_text(CQ01), "the query stays in the form"
+    assert re.search(r'class="elapsed">\d[\d,]* ms|class="elapsed">&lt; 1 ms', page), "the time is shown"
+    for fmt in ("csv", "tsv", "json", "xml"):
+        assert re.search(rf'href="\?[^"]*format={fmt}"', page), f"no {fmt} download"
+
+
+def test_format_html_and_machines_unchanged(live_server):
+    q = "SELECT ?s WHERE { ?s a <https://w3id.org/cec-kg/ontology#Party> } ORDER BY ?s"
+    assert sparql(live_server, q, accept="application/sparql-results+json", format="html").headers[
+        "Content-Type"].startswith("text/html"), "format=html wins over Accept"
+    for accept in (None, "*/*", "application/sparql-results+json"):
+        r = sparql(live_server, q, accept=accept)
+        assert r.headers["Content-Type"].startswith("application/sparql-results+json"), (accept, r.headers)
+    assert sparql(live_server, q, accept="text/html", format="csv").headers["Content-Type"].startswith("text/csv")
+
+
+def test_entity_labels_in_the_page_language(live_server):
+    q = "SELECT ?org WHERE { BIND(<https://w3id.org/cec-kg/id/organization/cec> AS ?org) }"
+    for lang, name in (("en", "Commission for Environmental Cooperation"),
+                       ("es", "Comisión para la Cooperación Ambiental"),
+                       ("fr", "Commission de coopération environnementale")):
+        r = sparql(live_server, q, lang=lang)
+        assert r.headers["Content-Language"] == lang and f'<html lang="{lang}">' in r.text
+        assert result_rows(r.text)[0][1] == name, (lang, result_rows(r.text))
+
+
+def test_literals_formatted_for_the_language(live_server):
+    r = sparql(live_server, cq_text("cq-05-sources-dating-cozumel"), lang="es")
+    cells = [c for row in result_rows(r.text) for c in row]
+    assert "25 de octubre de 1997" in cells, cells
+    assert '<time datetime="1997-10-25">' in r.text, "the machine-readable date stays in the page"
+
+
+def test_ask_and_construct_as_pages(live_server):
+    r = sparql(live_server, "ASK { ?s ?p ?o }", lang="fr")
+    assert r.status_code == 200 and 'class="answer boolean"' in r.text and "Oui" in r.text
+    q = ("CONSTRUCT { <https://w3id.org/cec-kg/id/party/mexico> ?p ?o } WHERE "
+         "{ <https://w3id.org/cec-kg/id/party/mexico> ?p ?o }")
+    r = sparql(live_server, q)
+    assert r.status_code == 200 and "<th scope=\"col\">subject</th>" in r.text
+    assert re.search(r'href="\?[^"]*format=ttl"', r.text), "graph answers download as Turtle"
+
+
+def test_paging(live_server):
+    q = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 250"
+    first = sparql(live_server, q)
+    assert len(result_rows(first.text)) == 100 and "rows 1–100" in first.text
+    assert 'rel="next"' in first.text and 'data-rows="250"' in first.text
+    last = requests.get(live_server.url("/sparql"), params={"query": q, "page": "3"},
+                        headers={"Accept": BROWSER}, timeout=30)
+    rows = result_rows(last.text)
+    assert len(rows) == 50 and rows[0][0] == "201", rows[0]
+    whole = sparql(live_server, q, accept="application/sparql-results+json").json()["results"]["bindings"]
+    assert rows[-1][3] and len(whole) == 250
+
+
+# -- errors keep the query and say how to fix it ------------------------------------------------------
+
+@pytest.mark.parametrize("query,in_detail,in_page", [
+    ("SELECT ?n WHERE { ?s foaf:name ?n }", "PREFIX foaf: <http://xmlns.com/foaf/0.1/>",
+     "PREFIX foaf: &lt;http://xmlns.com/foaf/0.1/&gt;"),
+    ("SELEC ?s WHERE { ?s ?p ?o }", "did you mean SELECT?", "Did you mean SELECT?"),
+    ("SELECT ?s WHERE { ?s ?p ?o } ORDR BY ?s", "did you mean ORDER?", "Did you mean ORDER?"),
+    ("SELECT ?s WHERE { ?s ?p }", "'?s ?p' (line 1, column 19) has no object", "has no object"),
+    ("SELECT ?s WHERE {\n  ?s ?p ?o .\n  ?x\n}", "'?x' (line 3, column 3) has no predicate and object",
+     "has no predicate and object"),
+], ids=["undeclared-prefix", "misspelled-select", "misspelled-order", "no-object", "subject-only"])
+def test_syntax_errors_have_hints(live_server, query, in_detail, in_page):
+    problem = sparql(live_server, query, accept=None)
+    assert problem.status_code == 400 and problem.headers["Content-Type"].startswith("application/problem+json")
+    body = problem.json()
+    assert in_detail in body["detail"], body["detail"]
+    assert body["hint"]["text"] in body["detail"] and body["line"] >= 1, body
+    page = sparql(live_server, query)
+    assert page.status_code == 400 and page.headers["Content-Type"].startswith("text/html")
+    assert textarea(page.text) == query, "the query text is kept in the form"
+    assert in_page in page.text, page.text[page.text.find("query-error"):][:600]
+    assert f'data-error-line="{body["line"]}" data-error-column="{body["column"]}"' in page.text, \
+        "the editor gets the parser's position"
+
+
+def test_hints_in_the_page_language(live_server):
+    page = sparql(live_server, "SELEC ?s WHERE { ?s ?p ?o }", lang="es")
+    assert "¿Quiso decir SELECT?" in page.text and page.headers["Content-Language"] == "es"
+    page = sparql(live_server, "SELECT ?s WHERE { ?s ?p }", lang="fr")
+    assert "n'a pas d'objet" in html.unescape(page.text)
+
+
+def test_refused_queries_keep_the_text_too(live_server):
+    q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    page = sparql(live_server, q)
+    assert page.status_code == 403 and textarea(page.text) == q
+
+
+# -- small things people notice -----------------------------------------------------------------------
+
+def test_select_star_columns_in_query_order(live_server):
+    q = "SELECT * WHERE { ?s ?p ?o . ?o ?q ?zz } LIMIT 3"
+    r = sparql(live_server, q, accept="application/sparql-results+json")
+    assert r.json()["head"]["vars"] == ["s", "p", "o", "q", "zz"], r.json()["head"]
+    r = sparql(live_server, q, accept="text/csv")
+    assert next(csv.reader(io.StringIO(r.text))) == ["s", "p", "o", "q", "zz"]
+    r = sparql(live_server, q, accept="application/sparql-results+xml")
+    assert re.findall(r'<variable name="(\w+)"', r.text) == ["s", "p", "o", "q", "zz"]
+    assert re.findall(r"<th scope=\"col\">\?(\w+)</th>", sparql(live_server, q).text) == ["s", "p", "o", "q", "zz"]
+
+
+def test_turtle_uses_the_query_prefixes(live_server):
+    q = ("PREFIX cecid: <https://w3id.org/cec-kg/id/>\nPREFIX sk: <http://www.w3.org/2004/02/skos/core#>\n"
+         "CONSTRUCT { ?p sk:prefLabel ?l } WHERE { ?p a <https://w3id.org/cec-kg/ontology#Party> ; sk:prefLabel ?l }")
+    r = sparql(live_server, q, accept="text/turtle")
+    assert r.status_code == 200, r.text
+    assert "@prefix cecid: <https://w3id.org/cec-kg/id/> ." in r.text, r.text[:400]
+    assert "@prefix sk: <http://www.w3.org/2004/02/skos/core#> ." in r.text and "sk:prefLabel" in r.text, r.text[:400]
+
+
+def test_editor_assets_are_served_locally(live_server):
+    r = requests.get(live_server.url("/static/vendor/sparql-editor.js"), timeout=10)
+    assert r.status_code == 200 and "javascript" in r.headers["Content-Type"] and len(r.content) > 10_000
+    licences = requests.get(live_server.url("/static/vendor/sparql-editor.LICENSES.txt"), timeout=10).text
+    assert "@codemirror/view" in licences and "MIT" in licences
+    page = sparql(live_server, "ASK {}").text
+    assert '<script src="/static/vendor/sparql-editor.js" defer></script>' in page
+    assert not re.search(r'src="https?://|<link[^>]+href="https?://', page), "nothing loads from another origin"
