@@ -23,7 +23,7 @@ from ..protocol import endpoint
 from ..protocol.hints import KNOWN_PREFIXES
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
-from .i18n import choose_lang, format_literal, format_number, t
+from .i18n import STRINGS, choose_lang, format_literal, format_number, t
 from .pages import Labeller, href_for, render_page
 
 PAGE_SIZE = 100
@@ -235,7 +235,7 @@ def results_page(req: endpoint.ProtocolRequest):
         status = p.code
         headers = dict(p.extra_headers)
         found = p.extra.get("hint")
-        error = {"status": p.code, "title": p.title, "detail": p.description, "hint": hint_text(found, lang),
+        error = {"status": p.code, "title": t(p.title, lang) if p.title in STRINGS else p.title, "detail": p.description, "hint": hint_text(found, lang),
                  "declaration": found.get("declaration") if found else None,
                  "line": p.extra.get("line"), "column": p.extra.get("column"),
                  "parser": p.extra.get("parser_message")}

@@ -62,17 +62,20 @@ function prefixCompletions(prefixes) {
   };
 }
 
-function prefixLinter(prefixes, messages) {
+function prefixLinter(prefixes, messages, server) {
   return linter((view) => {
-    const { declared, used } = declaredAndUsed(view.state.doc.toString());
-    return used.filter((u) => !declared.has(u.prefix)).map((u) => {
+    const text = view.state.doc.toString();
+    const { declared, used } = declaredAndUsed(text);
+    // The server's marker stays while the text is the one the server parsed.
+    const kept = text === server.text ? server.marks : [];
+    return kept.concat(used.filter((u) => !declared.has(u.prefix)).map((u) => {
       const ns = prefixes[u.prefix];
       return {
         from: u.from, to: u.to, severity: "error",
         message: (messages.undeclared || "undeclared prefix") + ` ${u.prefix}:`,
         actions: ns ? [{ name: `PREFIX ${u.prefix}:`, apply: (v) => v.dispatch({ changes: { from: 0, insert: prefixLine(u.prefix, ns) } }) }] : [],
       };
-    });
+    }));
   }, { delay: 400 });
 }
 
@@ -94,6 +97,7 @@ export function attach(area) {
   const prefixes = JSON.parse(area.dataset.prefixes || "{}");
   const messages = JSON.parse(area.dataset.messages || "{}");
   const form = area.form;
+  const server = { text: area.value, marks: [] };
   const submit = () => { if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); } return true; };
   const view = new EditorView({
     state: EditorState.create({
@@ -102,7 +106,7 @@ export function attach(area) {
         lineNumbers(), history(), bracketMatching(), highlightActiveLine(),
         StreamLanguage.define(sparql), syntaxHighlighting(defaultHighlightStyle),
         autocompletion({ override: [prefixCompletions(prefixes)] }),
-        lintGutter(), prefixLinter(prefixes, messages),
+        lintGutter(), prefixLinter(prefixes, messages, server),
         keymap.of([{ key: "Mod-Enter", run: submit }, ...defaultKeymap, ...historyKeymap, indentWithTab]),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({ "aria-label": area.getAttribute("aria-label") || "SPARQL", lang: "en" }),
@@ -114,8 +118,8 @@ export function attach(area) {
   area.hidden = true;
   area.classList.add("enhanced");
   view.dom.classList.add("sparql-editor");
-  const marks = serverDiagnostic(view.state, area);
-  if (marks.length) view.dispatch(setDiagnostics(view.state, marks));
+  server.marks = serverDiagnostic(view.state, area);
+  if (server.marks.length) view.dispatch(setDiagnostics(view.state, server.marks));
   if (form) form.addEventListener("submit", () => { area.value = view.state.doc.toString(); });
   window.cecSparqlEditor = view;
   return view;
