@@ -17,9 +17,10 @@ CQ01 = "cq-01-factual-records-concerning-mexico"
 
 
 def cq_text(name: str) -> str:
-    from cec_kg.graph import paths
+    """The saved query as the query page's form offers it (parameters as VALUES lines)."""
+    from cec_kg.graph.queries import saved_queries
 
-    return (paths.QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    return saved_queries()[name].editor_text()
 
 
 def sparql(server, query: str, accept: str | None = BROWSER, lang: str = "en", **params):
@@ -175,3 +176,117 @@ def test_editor_assets_are_served_locally(live_server):
     page = sparql(live_server, "ASK {}").text
     assert '<script src="/static/vendor/sparql-editor.js" defer></script>' in page
     assert not re.search(r'src="https?://|<link[^>]+href="https?://', page), "nothing loads from another origin"
+
+
+# -- saved queries as an API ---------------------------------------------------------------------------
+
+def _cq_files():
+    from cec_kg.graph import paths
+
+    return sorted(p.stem for p in paths.QUERIES_DIR.glob("cq-*.rq"))
+
+
+def test_queries_listing_json(live_server):
+    r = requests.get(live_server.url("/queries"), timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+    listed = r.json()["queries"]
+    assert [q["name"] for q in listed] == _cq_files(), "every queries/cq-*.rq is listed"
+    for q in listed:
+        assert set(q["question"]) == {"en", "es", "fr"} and all(q["question"].values()), q["name"]
+        assert q["result"]["form"] in ("SELECT", "ASK") and q["url"] == f"/queries/{q['name']}"
+    cq01 = next(q for q in listed if q["name"] == CQ01)
+    assert cq01["parameters"] == [{"name": "party", "kind": "iri", "class": "https://w3id.org/cec-kg/ontology#Party",
+                                   "default": "id:party/mexico"}]
+    assert cq01["result"]["variables"] == ["record", "title", "party"] and cq01["result"]["expectedCount"] == 12
+    assert "# expected" not in cq01["query"]
+
+
+def test_queries_listing_rdf(live_server):
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF, RDFS, SDO, SH
+
+    for accept, fmt in (("text/turtle", "turtle"), ("application/ld+json", "json-ld")):
+        r = requests.get(live_server.url("/queries"), headers={"Accept": accept}, timeout=30)
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith(accept)
+        g = Graph().parse(data=r.text, format=fmt)
+        q = URIRef(f"https://w3id.org/cec-kg/queries/{CQ01}")
+        assert (q, RDF.type, SH.SPARQLSelectExecutable) in g, f"{accept}: no executable for cq-01"
+        langs = {c.language for c in g.objects(q, RDFS.comment)}
+        assert langs == {"en", "es", "fr"}, f"{accept}: questions in {langs}"
+        param = g.value(q, SH.parameter)
+        assert g.value(param, SH.name) == Literal("party")
+        assert g.value(param, SH.defaultValue) == URIRef("https://w3id.org/cec-kg/id/party/mexico")
+        assert {str(v) for v in g.objects(q, SDO.variableMeasured)} == {"record", "title", "party"}
+        assert len(set(g.subjects(RDF.type, SH.SPARQLExecutable))) == len(_cq_files())
+
+
+def test_queries_listing_html(live_server):
+    r = requests.get(live_server.url("/queries"), headers={"Accept": BROWSER, "Accept-Language": "fr"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Language"] == "fr"
+    assert "Quels dossiers factuels concernent le Mexique ?" in html.unescape(r.text)
+    assert len(re.findall(r'href="/queries/cq-\d\d-', r.text)) == len(_cq_files())
+
+
+@pytest.mark.parametrize("name", _cq_files())
+def test_every_saved_query_answers_its_stated_answer(live_server, name):
+    """Over HTTP, as an API client calls it (defaults bound), in SPARQL JSON: the header's answer."""
+    from cec_kg.graph.queries import saved_queries
+    from cec_kg.graph.validate import compact
+
+    sq = saved_queries()[name]
+    r = requests.get(live_server.url(f"/queries/{name}"), headers={"Accept": "application/sparql-results+json"},
+                     timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    data = r.json()
+    if "ask" in sq.expected:
+        assert data["boolean"] is sq.expected["ask"]
+        return
+    variables = data["head"]["vars"]
+    rows = [[compact(b[v]["value"]) if b.get(v, {}).get("type") == "uri" else b.get(v, {}).get("value", "")
+             for v in variables] for b in data["results"]["bindings"]]
+    if "count" in sq.expected:
+        assert len(rows) == sq.expected["count"], rows
+    if "rows" in sq.expected:
+        assert rows == sq.expected["rows"], rows
+
+
+def test_saved_query_parameters_bound_as_terms(live_server):
+    url = live_server.url(f"/queries/{CQ01}")
+    canada = requests.get(url, params={"party": "canada"}, headers={"Accept": "text/csv"}, timeout=30)
+    rows = list(csv.DictReader(io.StringIO(canada.text)))
+    assert len(rows) == 9 and {r["party"] for r in rows} == {"https://w3id.org/cec-kg/id/party/canada"}, rows
+    same = [requests.get(url, params={"party": v}, headers={"Accept": "text/csv"}, timeout=30).text
+            for v in ("party/canada", "id:party/canada", "https://w3id.org/cec-kg/id/party/canada")]
+    assert all(s == canada.text for s in same), "slug, key, prefixed name and IRI name the same Party"
+    year = requests.get(live_server.url("/queries/cq-29-submissions-filed-1997"), params={"year": "1996"},
+                        headers={"Accept": "application/sparql-results+json"}, timeout=30).json()
+    assert all(b["filed"]["value"].startswith("1996") for b in year["results"]["bindings"]) and \
+        year["results"]["bindings"], year
+    # A value that would change the query's text if it were pasted in stays one RDF term.
+    evil = requests.get(live_server.url("/queries/cq-07-reports-issued-2008"),
+                        params={"year": '2008") || true || ("'}, timeout=30)
+    assert evil.status_code == 400 and evil.json()["parameter"] == "year"
+
+
+@pytest.mark.parametrize("args,parameter,status", [
+    ({"country": "canada"}, "country", 400),
+    ({"party": "atlantis"}, "party", 400),
+    ({"party": "organization/cec"}, "party", 400),
+    ({"party": "<bad iri>"}, "party", 400),
+])
+def test_bad_or_unknown_parameter_is_400_naming_it(live_server, args, parameter, status):
+    r = requests.get(live_server.url(f"/queries/{CQ01}"), params=args, timeout=30)
+    assert r.status_code == status and r.headers["Content-Type"].startswith("application/problem+json")
+    assert r.json()["parameter"] == parameter and parameter in r.json()["detail"], r.json()
+
+
+def test_saved_query_negotiated_like_sparql(live_server):
+    url = live_server.url(f"/queries/{CQ01}")
+    assert requests.get(url, timeout=30).headers["Content-Type"].startswith("application/sparql-results+json")
+    assert requests.get(url, params={"format": "tsv"}, timeout=30).headers["Content-Type"].startswith(
+        "text/tab-separated-values")
+    assert requests.get(url, headers={"Accept": "image/png"}, timeout=30).status_code == 406
+    page = requests.get(url, params={"party": "canada"}, headers={"Accept": BROWSER, "Accept-Language": "es"}, timeout=30)
+    assert page.status_code == 200 and "¿Qué expedientes de hechos se refieren a México?" in html.unescape(page.text)
+    assert 'data-rows="9"' in page.text and 'name="party" value="canada"' in page.text
+    assert requests.get(live_server.url("/queries/cq-99-nothing"), timeout=30).status_code == 404

@@ -49,6 +49,7 @@ class ProtocolRequest:
     named_graphs: tuple[str, ...] | None
     timeout: float
     formats: tuple[str, ...]      # `format=` / `output=` values (clients such as SPARQLWrapper send several)
+    substitutions: tuple = ()     # ((variable, pyoxigraph term), …): a saved query's parameters, bound as terms
 
 
 def _utf8(data: bytes, what: str) -> str:
@@ -276,6 +277,7 @@ def result_etag(req: ProtocolRequest, media_type: str) -> str:
     """The entity tag of the answer to ``req`` in ``media_type`` (also the result cache's key)."""
     cap = int(current_app.config["MAX_RESULT_ROWS"])
     key = hashlib.blake2b("\0".join([req.query, repr(req.default_graphs), repr(req.named_graphs),
+                                     repr([(name, str(term)) for name, term in req.substitutions]),
                                      media_type, str(cap), request.base_url]).encode("utf-8"),
                           digest_size=10).hexdigest()
     return f"{get_store().content_hash()}-{key}"
@@ -301,7 +303,7 @@ def evaluate(req: ProtocolRequest, info: guard.QueryInfo, media_type: str) -> tu
     job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
               named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
               bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url,
-              prefixes=info.prefixes, variable_order=info.variable_order)
+              prefixes=info.prefixes, variable_order=info.variable_order, substitutions=req.substitutions)
     started = time.perf_counter()
     try:
         try:

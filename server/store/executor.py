@@ -54,6 +54,7 @@ class Job:
     base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
     prefixes: tuple[tuple[str, str], ...] = ()    # the query's PREFIXes: Turtle and TriG answers use them
     variable_order: tuple[str, ...] | None = None  # SELECT *: columns in the order the query names them
+    substitutions: tuple = ()         # ((variable name, pyoxigraph term), …): saved queries' parameters
 
 
 class QueryTimeout(Exception):
@@ -102,6 +103,8 @@ def run_job(store, job: Job):
     from .results import serialize
 
     kwargs = {"base_iri": job.base_iri} if job.base_iri else {}
+    if job.substitutions:
+        kwargs["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     elif job.union_default_graph:

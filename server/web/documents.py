@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from ..graph import paths
+from ..graph.queries import saved_queries
 from ..graph.namespaces import CEC
 from ..linkeddata import describe as d
 from ..linkeddata.discovery import SUFFIX as DATASET_SUFFIX
@@ -30,13 +30,14 @@ from ..protocol.http import document_response, license_iri
 from ..store import get_store
 from .i18n import LANG_NAMES, LANGS, choose_lang
 from .pages import Labeller, render_page
-from .results import FORM_FORMATS, editor_settings, results_page
+from .results import FORM_FORMATS, editor_settings, queries_page, results_page
 
 
 def register(app) -> None:
     app.extensions["cec_kg.html_views"] = {
         "service": service_page, "dataset": dataset_page, "dumps": dumps_page,
         "vocabulary": vocabulary_page, "shapes": shapes_page, "results": results_page,
+        "queries": queries_page,
     }
 
 
@@ -54,27 +55,10 @@ def examples() -> dict[str, dict]:
     found = current_app.extensions.get("cec_kg.sparql_examples")
     if found is None:       # read once per process: the files do not change while serving
         found = {}
-        for path in sorted(paths.QUERIES_DIR.glob("cq-*.rq")):
-            text = path.read_text(encoding="utf-8")
-            question = text.split("\n", 1)[0].split(":", 1)[-1].strip(" #")
-            found[path.stem] = {"name": path.stem, "question": question, "text": form_text(text)}
+        for name, sq in saved_queries().items():
+            found[name] = {"name": name, "question": sq.question, "text": sq.editor_text()}
         current_app.extensions["cec_kg.sparql_examples"] = found
     return found
-
-
-def form_text(text: str) -> str:
-    """A competency question as the form shows it: its question and the query, without the test's
-    notes (``# expected-…`` and the expected rows under them)."""
-    out, in_rows = [], False
-    for line in text.splitlines():
-        if line.startswith("# expected"):
-            in_rows = line.startswith("# expected-rows:")
-            continue
-        if in_rows and line.startswith("#   "):
-            continue
-        in_rows = False
-        out.append(line)
-    return "\n".join(out) + "\n"
 
 
 def service_page(endpoint: str, turtle: str):

@@ -125,6 +125,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "pages": {"en": "Pages", "es": "Páginas", "fr": "Pages"},
     "previous": {"en": "previous", "es": "anterior", "fr": "précédente"},
     "next": {"en": "next", "es": "siguiente", "fr": "suivante"},
+    "saved_queries": {"en": "Saved queries", "es": "Consultas guardadas", "fr": "Requêtes enregistrées"},
+    "saved_queries_intro": {
+        "en": "Questions the graph answers, each a SPARQL query you can run here or call as an API "
+              "(/queries/{name}, negotiated like /sparql; parameters as URL arguments).",
+        "es": "Preguntas que el grafo responde, cada una una consulta SPARQL que puede ejecutar aquí o llamar "
+              "como API (/queries/{name}, negociada como /sparql; parámetros como argumentos de la URL).",
+        "fr": "Questions auxquelles le graphe répond, chacune une requête SPARQL à exécuter ici ou à appeler "
+              "comme API (/queries/{name}, négociée comme /sparql ; paramètres en arguments de l'URL)."},
+    "the_query": {"en": "The query", "es": "La consulta", "fr": "La requête"},
+    "open_in_editor": {"en": "Open in the editor", "es": "Abrir en el editor", "fr": "Ouvrir dans l'éditeur"},
+    "parameters": {"en": "Parameters", "es": "Parámetros", "fr": "Paramètres"},
+    "default_value": {"en": "default", "es": "por defecto", "fr": "par défaut"},
+    "result_shape": {"en": "Result", "es": "Resultado", "fr": "Résultat"},
+    "this_list_as_data": {"en": "This list as data", "es": "Esta lista como datos", "fr": "Cette liste en données"},
     "download": {"en": "Download", "es": "Descargar", "fr": "Télécharger"},
     "colon": {"en": ":", "es": ":", "fr": " :"},
     "run_shortcut": {"en": "Ctrl+Enter runs the query", "es": "Ctrl+Intro ejecuta la consulta",

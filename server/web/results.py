@@ -11,6 +11,7 @@ mistakes, what to change (``protocol.hints``), in the page's language.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -33,6 +34,7 @@ GRAPH_DOWNLOADS = [("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples")
 FORM_FORMATS = [("html", "HTML"), ("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"),
                 ("ttl", "Turtle (CONSTRUCT)"), ("jsonld", "JSON-LD (CONSTRUCT)")]
 XSD = "http://www.w3.org/2001/XMLSchema#"
+YEARISH = re.compile(r"year|^y$|yr|año|annee|année", re.I)
 NUMERIC = {XSD + n for n in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                              "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
                              "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
@@ -80,7 +82,7 @@ class Cells:
         return {"kind": "iri", "label": label, "href": href_for(iri, self.lang_qs), "iri": iri,
                 "external": d.local_href(iri) is None}
 
-    def json_term(self, term: dict | None) -> dict | None:
+    def json_term(self, term: dict | None, variable: str = "") -> dict | None:
         if term is None:
             return None
         kind = term.get("type")
@@ -90,7 +92,9 @@ class Cells:
             return {"kind": "bnode", "text": "_:" + term["value"]}
         if kind in ("literal", "typed-literal"):
             dt = term.get("datatype")
-            return {"kind": "literal", "text": format_literal(term["value"], dt, self.lang), "raw": term["value"],
+            # A year is a number people write without grouping (2008, not 2,008).
+            text = term["value"] if YEARISH.search(variable) else format_literal(term["value"], dt, self.lang)
+            return {"kind": "literal", "text": text, "raw": term["value"],
                     "lang": term.get("xml:lang"), "datatype": dt, "numeric": dt in NUMERIC}
         if kind == "triple":
             v = term["value"]
@@ -161,7 +165,7 @@ def build_table(entry: dict, graph_form: bool, lang: str, lang_qs: str, page: in
     bindings = data["results"]["bindings"]
     chunk = bindings[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     cells = Cells(lang, lang_qs, _iris_json(chunk))
-    rows = [[cells.json_term(b.get(v)) for v in variables] for b in chunk]
+    rows = [[cells.json_term(b.get(v), v) for v in variables] for b in chunk]
     return {"kind": "select", "columns": ["?" + v for v in variables], "variables": variables, "rows": rows,
             "total": len(bindings), "truncated": entry["truncated"], "bindings": chunk}
 
@@ -213,7 +217,23 @@ def duration_text(seconds: float | None, lang: str) -> str:
     return ("< 1 ms" if ms < 1 else f"{format_number(str(round(ms)), lang)} ms")
 
 
-def results_page(req: endpoint.ProtocolRequest):
+def saved_view(sq, req: endpoint.ProtocolRequest, lang: str) -> dict:
+    """What the page of a saved query shows above its results: the question, a form of its parameters
+    (current values), the query text and a link that opens it in the editor."""
+    bound = {name: term for name, term in req.substitutions}
+    params = []
+    for p in sq.parameters:
+        term = bound.get(p.name)
+        current = request.args.get(p.name) or (p.default or "")
+        params.append({"name": p.name, "kind": p.kind, "value": current, "default": p.default,
+                       "cls": p.cls, "term": str(term) if term is not None else ""})
+    return {"name": sq.name, "number": sq.number, "question": sq.question.get(lang) or sq.question.get("en"),
+            "question_lang": lang if lang in sq.question else "en", "params": params, "body": sq.body,
+            "editor_href": "/sparql?" + urlencode({"query": sq.editor_text(
+                {p.name: request.args[p.name] for p in sq.parameters if request.args.get(p.name)})})}
+
+
+def results_page(req: endpoint.ProtocolRequest, saved=None):
     lang, explicit = choose_lang(request)
     lang_qs = "?" + urlencode({"lang": lang}) if explicit else ""
     page = page_number()
@@ -245,7 +265,8 @@ def results_page(req: endpoint.ProtocolRequest):
         downloads = [{"name": name, "fmt": fmt, "href": "?" + link_args(format=fmt, page=None)} for fmt, name in formats]
     total = table["total"] if table else None
     body = render_page(
-        "results.html", lang, endpoint="/sparql", query=req.query, table=table, error=error,
+        "results.html", lang, endpoint="/sparql", query=saved.body if saved else req.query, table=table, error=error,
+        saved=saved_view(saved, req, lang) if saved else None,
         total_text=format_number(str(total), lang) if total is not None else None,
         first=(page - 1) * PAGE_SIZE + 1, last=min(page * PAGE_SIZE, total or 0), page=page,
         pager=pager(total, page, lang) if total else None, time_text=duration_text(seconds, lang), cached=cached,
@@ -262,3 +283,15 @@ def results_page(req: endpoint.ProtocolRequest):
         return resp
     return document_response(body, "text/html", content_language=lang, vary="Accept, Accept-Language")
 
+
+
+def queries_page(queries: list):
+    """``/queries`` for people: every saved question in the page's language, with its shape and parameters."""
+    lang, explicit = choose_lang(request)
+    items = [{"name": q.name, "number": q.number, "question": q.question.get(lang) or q.question.get("en"),
+              "lang": lang if lang in q.question else "en", "form": q.form, "variables": q.variables,
+              "count": format_number(str(q.expected["count"]), lang) if "count" in q.expected else None,
+              "parameters": q.parameters} for q in queries]
+    body = render_page("queries.html", lang, queries=items, lang_qs="?" + urlencode({"lang": lang}) if explicit else "",
+                       license=license_iri(), version=get_store().content_hash())
+    return document_response(body, "text/html", content_language=lang)
