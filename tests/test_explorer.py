@@ -290,3 +290,138 @@ def test_saved_query_negotiated_like_sparql(live_server):
     assert page.status_code == 200 and "¿Qué expedientes de hechos se refieren a México?" in html.unescape(page.text)
     assert 'data-rows="9"' in page.text and 'name="party" value="canada"' in page.text
     assert requests.get(live_server.url("/queries/cq-99-nothing"), timeout=30).status_code == 404
+
+
+# -- search ----------------------------------------------------------------------------------------------
+
+def search(server, q: str, lang: str = "en", **params) -> dict:
+    r = requests.get(server.url("/search"), params={"q": q, "format": "json", **params},
+                     headers={"Accept-Language": lang}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json"), r.text[:300]
+    return r.json()
+
+
+ID = "https://w3id.org/cec-kg/id/"
+
+
+@pytest.mark.parametrize("q,first,match", [
+    ("mexico", "party/mexico", "exact"),
+    ("MÉXICO", "party/mexico", "exact"),
+    ("commission de coopération", "organization/cec", "prefix"),
+    ("commission de cooperation", "organization/cec", "prefix"),
+    ("comision para la cooperacion ambiental", "organization/cec", "exact"),
+    ("JPAC", "body/jpac", "exact"),
+    ("jpac", "body/jpac", "exact"),
+    ("CCE", "organization/cec", "exact"),
+    ("manzanillo", "factual-record/wetlands-in-manzanillo", "word"),
+    ("manzanilo", "factual-record/wetlands-in-manzanillo", "fuzzy"),
+    ("bárcena", "person/alicia-barcena", "word"),
+    ("taking stock", "publication/taking-stock", "exact"),
+])
+def test_search_ranking(live_server, q, first, match):
+    hits = search(live_server, q)["hits"]
+    assert hits, f"nothing found for {q!r}"
+    assert hits[0]["iri"] == ID + first and hits[0]["match"] == match, [(h["iri"], h["match"]) for h in hits[:4]]
+
+
+def test_search_ranks_exact_before_prefix_before_words(live_server):
+    hits = search(live_server, "taking stock")["hits"]
+    order = [h["match"] for h in hits]
+    assert order == sorted(order, key=["exact", "prefix", "word", "fuzzy"].index), order
+    assert [h["iri"] for h in hits[:2]] == [ID + "publication/taking-stock", ID + "tool/taking-stock-online"]
+
+
+def test_search_labels_in_the_reader_language(live_server):
+    for lang, name in (("en", "Commission for Environmental Cooperation"), ("es", "Comisión para la Cooperación Ambiental"),
+                       ("fr", "Commission de coopération environnementale")):
+        hit = search(live_server, "CEC", lang=lang)["hits"][0]
+        assert hit["iri"] == ID + "organization/cec" and hit["label"] == name and hit["matched"] == "CEC", hit
+
+
+def test_search_type_facets(live_server):
+    found = search(live_server, "manzanillo")
+    facets = {f["type"]: f["count"] for f in found["facets"]}
+    record = "https://w3id.org/cec-kg/ontology#FactualRecord"
+    assert facets.get(record) == 1, facets
+    only = search(live_server, "manzanillo", type="cec:FactualRecord")
+    assert [h["iri"] for h in only["hits"]] == [ID + "factual-record/wetlands-in-manzanillo"] and only["total"] == 1
+    assert all(record in h["types"] for h in only["hits"])
+
+
+def test_search_page(live_server):
+    r = requests.get(live_server.url("/search"), params={"q": "mexico"},
+                     headers={"Accept": BROWSER, "Accept-Language": "es"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert 'href="/page/party/mexico"' in r.text
+    # The graph names the Parties in English only (no source gives their Spanish names yet): marked as such.
+    assert re.search(r'<a href="/page/party/mexico"><span class="fallback" lang="en"[^>]*>Mexico<', r.text), r.text[-3000:]
+    assert 'class="facets"' in r.text and 'data-type="https://w3id.org/cec-kg/ontology#Party"' in r.text
+    empty = requests.get(live_server.url("/search"), params={"q": "zzqqxx"}, headers={"Accept": BROWSER}, timeout=30)
+    assert empty.status_code == 200 and "Nothing is called" in html.unescape(empty.text)
+
+
+def test_search_box_on_every_page(live_server):
+    for path in ("/", "/page/party/mexico", "/sparql", "/dataset", "/queries", "/search"):
+        page = requests.get(live_server.url(path), headers={"Accept": BROWSER}, timeout=30).text
+        assert re.search(r'<form class="search site-search" method="get" action="/search" role="search">', page), path
+
+
+# -- our own small data: search over --backend, and (below) the geo formats and the map -----------------
+# Invented test points under example.org (never the CEC graph, which has no coordinates from its sources).
+GEO_TTL = """@prefix ex: <http://example.org/geo/> .
+@prefix geo: <http://www.opengis.net/ont/geosparql#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#> .
+ex:a a ex:Station ; skos:prefLabel "Estación Álamo"@es , "Alamo station"@en ; ex:value 3 ;
+    geo:hasGeometry [ geo:asWKT "POINT(-99.13 19.43)"^^geo:wktLiteral ] ; wgs:lat 19.43 ; wgs:long -99.13 .
+ex:b a ex:Station ; skos:prefLabel "Station Bouleau"@fr ; ex:value 5 ;
+    geo:hasGeometry [ geo:asWKT "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POINT(-73.57 45.50)"^^geo:wktLiteral ] ;
+    wgs:lat 45.50 ; wgs:long -73.57 .
+ex:c a ex:Station ; rdfs:label "Cedar & <Co> station"@en ; ex:value 8 ;
+    geo:hasGeometry [ geo:asWKT "POINT(-77.04 38.90)"^^geo:wktLiteral ] ; wgs:lat 38.90 ; wgs:long -77.04 .
+"""
+
+
+@pytest.fixture(scope="module")
+def geo_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("geo") / "stations.ttl"
+    path.write_text(GEO_TTL, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def geo_server(start_server, geo_file):
+    return start_server("--data", str(geo_file), "--workers", "1")
+
+
+@pytest.fixture(scope="module")
+def backend_server(start_server, geo_file, tmp_path_factory):
+    import subprocess
+    import sys
+
+    from test_remote import OXIGRAPH, Oxigraph
+
+    if not OXIGRAPH.exists():
+        pytest.fail("the oxigraph server (pip package `oxigraph`, a test dependency) is not installed")
+    oxigraph = Oxigraph(tmp_path_factory.mktemp("oxigraph-search") / "db")
+    try:
+        run = subprocess.run([sys.executable, "-m", "cec_kg", "load", "--backend", oxigraph.base + "/query",
+                              str(geo_file)], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        yield start_server("--backend", oxigraph.base + "/query", "--workers", "1")
+    finally:
+        oxigraph.stop()
+
+
+@pytest.mark.remote
+def test_search_over_a_backend(backend_server):
+    hits = search(backend_server, "estacion alamo", lang="es")["hits"]
+    assert hits and hits[0]["iri"] == "http://example.org/geo/a" and hits[0]["label"] == "Estación Álamo", hits
+    assert search(backend_server, "BOULEAU")["hits"][0]["iri"] == "http://example.org/geo/b"
+    facets = search(backend_server, "station")["facets"]
+    assert {f["type"]: f["count"] for f in facets}.get("http://example.org/geo/Station") == 3, facets
+
+
+def test_search_over_own_data(geo_server):
+    assert search(geo_server, "cedar")["hits"][0]["iri"] == "http://example.org/geo/c"

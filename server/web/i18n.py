@@ -125,6 +125,27 @@ STRINGS: dict[str, dict[str, str]] = {
     "pages": {"en": "Pages", "es": "Páginas", "fr": "Pages"},
     "previous": {"en": "previous", "es": "anterior", "fr": "précédente"},
     "next": {"en": "next", "es": "siguiente", "fr": "suivante"},
+    "search": {"en": "Search", "es": "Buscar", "fr": "Rechercher"},
+    "search_placeholder": {"en": "Search names, titles, abbreviations…", "es": "Buscar nombres, títulos, siglas…",
+                           "fr": "Rechercher noms, titres, sigles…"},
+    "search_results": {"en": "{n} results for “{q}”", "es": "{n} resultados para «{q}»",
+                       "fr": "{n} résultats pour « {q} »"},
+    "search_result_one": {"en": "1 result for “{q}”", "es": "1 resultado para «{q}»", "fr": "1 résultat pour « {q} »"},
+    "search_none": {"en": "Nothing is called “{q}”. Try fewer words, another spelling or another language.",
+                    "es": "Nada se llama «{q}». Pruebe con menos palabras, otra ortografía u otro idioma.",
+                    "fr": "Rien ne s'appelle « {q} ». Essayez moins de mots, une autre orthographe ou une autre langue."},
+    "search_intro": {"en": "Every name, title and abbreviation in the graph, in English, Spanish and French; "
+                           "capitals and accents do not matter.",
+                     "es": "Todos los nombres, títulos y siglas del grafo, en inglés, español y francés; "
+                           "mayúsculas y acentos no importan.",
+                     "fr": "Tous les noms, titres et sigles du graphe, en anglais, en espagnol et en français ; "
+                           "majuscules et accents sont indifférents."},
+    "filter_by_type": {"en": "Filter by type", "es": "Filtrar por tipo", "fr": "Filtrer par type"},
+    "matched": {"en": "matched", "es": "coincide con", "fr": "correspond à"},
+    "match_exact": {"en": "exact", "es": "exacto", "fr": "exact"},
+    "match_prefix": {"en": "starts with", "es": "empieza por", "fr": "commence par"},
+    "match_word": {"en": "words", "es": "palabras", "fr": "mots"},
+    "match_fuzzy": {"en": "close spelling", "es": "ortografía parecida", "fr": "orthographe proche"},
     "saved_queries": {"en": "Saved queries", "es": "Consultas guardadas", "fr": "Requêtes enregistrées"},
     "saved_queries_intro": {
         "en": "Questions the graph answers, each a SPARQL query you can run here or call as an API "
