@@ -91,7 +91,8 @@ def main() -> int:
     rng = random.Random(args.seed)
     t = time.perf_counter()
     data, names = generate(args.triples, rng)
-    print(f"generated {data.count(b'\\n'):,} triples, {len(names):,} facilities in {time.perf_counter() - t:.1f} s")
+    lines = data.count(b"\n")
+    print(f"generated {lines:,} triples, {len(names):,} facilities in {time.perf_counter() - t:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "prtr.nt"
         path.write_bytes(data)
