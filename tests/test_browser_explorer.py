@@ -145,3 +145,42 @@ def test_without_javascript_the_form_still_works(session, live_server):
         pg.locator("form.query button[type=submit]").click()
     assert pg.locator("table.results-table tbody tr").count() == 12
     check(pg, "explorer-results-nojs", 1280)
+
+
+def test_search_manzanillo_reaches_the_factual_record(session, live_server):
+    pg = session(lang="es")
+    pg.goto(live_server.url("/"))
+    box = pg.locator("header form.site-search input[name=q]")
+    box.fill("manzanillo")
+    pg.wait_for_function("document.querySelectorAll('#search-suggestions option').length > 0")
+    assert "Wetlands in Manzanillo" in pg.locator("#search-suggestions").inner_html(), "suggested while typing"
+    with pg.expect_navigation():
+        box.press("Enter")
+    assert "/search?q=manzanillo" in pg.url
+    check(pg, "explorer-search-es", 1280)
+    with pg.expect_navigation():
+        pg.locator("li.hit a", has_text="Wetlands in Manzanillo").first.click()
+    assert pg.url.endswith("/page/factual-record/wetlands-in-manzanillo")
+    assert pg.locator("h1").inner_text().strip().startswith("Wetlands in Manzanillo")   # (+ its EN mark in es)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_library_filtered_to_mexico_matches_sparql(session, live_server, width):
+    import requests
+
+    q = ("PREFIX cec: <https://w3id.org/cec-kg/ontology#> SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { "
+         "{ ?p a cec:FactualRecord } UNION { ?p a cec:Article13Report } "
+         "?p cec:partyConcerned <https://w3id.org/cec-kg/id/party/mexico> }")
+    expected = int(requests.get(live_server.url("/sparql"), params={"query": q}, timeout=30)
+                   .json()["results"]["bindings"][0]["n"]["value"])
+    pg = session(width=width, lang="fr", js=False)
+    pg.goto(live_server.url("/publications"))
+    assert pg.locator("tr.publication").count() == 32
+    pg.select_option("form.filters select[name=party]", "mexico")
+    with pg.expect_navigation():
+        pg.locator("form.filters button").click()
+    assert "party=mexico" in pg.url
+    assert pg.locator("tr.publication").count() == expected == 12
+    marks = pg.locator("svg.timeline rect.mark")
+    assert sum(int(marks.nth(i).get_attribute("data-value")) for i in range(marks.count())) == expected
+    check(pg, "explorer-library-fr", width)

@@ -425,3 +425,70 @@ def test_search_over_a_backend(backend_server):
 
 def test_search_over_own_data(geo_server):
     assert search(geo_server, "cedar")["hits"][0]["iri"] == "http://example.org/geo/c"
+
+
+# -- the publications library ----------------------------------------------------------------------------
+
+def library(server, **params) -> dict:
+    r = requests.get(server.url("/publications"), params={"format": "json", **params}, timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    return r.json()
+
+
+def sparql_count(server, where: str) -> int:
+    q = ("PREFIX cec: <https://w3id.org/cec-kg/ontology#>\nPREFIX dcterms: <http://purl.org/dc/terms/>\n"
+         f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {where} }}")
+    r = requests.get(server.url("/sparql"), params={"query": q}, timeout=30)
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_library_filters_agree_with_sparql(live_server):
+    everything = sparql_count(live_server, "{ ?p a cec:FactualRecord } UNION { ?p a cec:Article13Report }")
+    assert library(live_server)["total"] == everything == 32
+    mexico = library(live_server, party="mexico")
+    assert mexico["total"] == sparql_count(live_server, "{ ?p a cec:FactualRecord } UNION { ?p a cec:Article13Report } "
+                                                        "?p cec:partyConcerned <https://w3id.org/cec-kg/id/party/mexico>")
+    assert all("https://w3id.org/cec-kg/id/party/mexico" in p["parties"] for p in mexico["publications"])
+    reports = library(live_server, type="article-13-report")
+    assert reports["total"] == sparql_count(live_server, "?p a cec:Article13Report") == 8
+    span = library(live_server, **{"from": "2003", "to": "2004"})
+    assert span["total"] > 0 and all(2003 <= p["year"] <= 2004 for p in span["publications"])
+    seed_years = sparql_count(live_server, "GRAPH <https://w3id.org/cec-kg/source/seed> { ?p dcterms:issued ?y } "
+                                           "FILTER(STR(?y) >= '2003' && STR(?y) < '2005')")
+    assert span["total"] == seed_years
+
+
+def test_library_sorting(live_server):
+    years = [p["year"] for p in library(live_server)["publications"]]
+    assert years == sorted(years, reverse=True), "newest first by default"
+    titles = [p["title"].casefold() for p in library(live_server, sort="title", order="asc")["publications"]]
+    assert titles == sorted(titles)
+
+
+def test_library_shows_both_dates_where_sources_disagree(live_server):
+    cozumel = next(p for p in library(live_server)["publications"] if p["iri"].endswith("/factual-record/cozumel"))
+    assert cozumel["disagree"] and {(d["date"], d["source"].rsplit("/", 1)[-1]) for d in cozumel["dates"]} == \
+        {("1997-10-25", "cozumel"), ("1998", "seed")}, cozumel
+    page = requests.get(live_server.url("/publications"), params={"party": "mexico"}, headers={"Accept": BROWSER},
+                        timeout=30).text
+    row = re.search(r'<tr class="publication"[^>]*>(?:(?!</tr>).)*factual-record/cozumel(?:(?!</tr>).)*</tr>', page, re.S).group(0)
+    assert 'class="disagree"' in row and '<time datetime="1997-10-25">25 October 1997</time>' in row
+    assert '<time datetime="1998">1998</time>' in row and 'href="/page/source/seed"' in row, row
+
+
+def test_library_page_and_timeline(live_server):
+    r = requests.get(live_server.url("/publications"), params={"party": "mexico"},
+                     headers={"Accept": BROWSER, "Accept-Language": "fr"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Language"] == "fr"
+    assert len(re.findall(r'<tr class="publication"', r.text)) == 12
+    marks = re.findall(r'<rect class="mark"[^>]*data-year="(\d+)"[^>]*data-value="(\d+)"', r.text)
+    assert sum(int(v) for _, v in marks) == 12, "the timeline counts the 12 records"
+    assert re.search(r'<svg class="chart timeline"[^>]*role="img" aria-labelledby="', r.text), "a text alternative"
+    assert '<table class="counts">' in r.text, "the numbers as a table too"
+
+
+@pytest.mark.parametrize("args,parameter", [({"party": "atlantis"}, "party"), ({"from": "99"}, "from"),
+                                            ({"type": "poem"}, "type"), ({"sort": "colour"}, "sort")])
+def test_library_bad_filters(live_server, args, parameter):
+    r = requests.get(live_server.url("/publications"), params=args, timeout=30)
+    assert r.status_code == 400 and r.json()["parameter"] == parameter

@@ -146,6 +146,42 @@ STRINGS: dict[str, dict[str, str]] = {
     "match_prefix": {"en": "starts with", "es": "empieza por", "fr": "commence par"},
     "match_word": {"en": "words", "es": "palabras", "fr": "mots"},
     "match_fuzzy": {"en": "close spelling", "es": "ortografía parecida", "fr": "orthographe proche"},
+    "library_intro": {"en": "The factual records and the Article 13 reports of the CEC, with the date each source gives.",
+                      "es": "Los expedientes de hechos y los informes del artículo 13 de la CCA, con la fecha que da cada fuente.",
+                      "fr": "Les dossiers factuels et les rapports au titre de l'article 13 de la CCE, avec la date que donne "
+                            "chaque source."},
+    "type_filter": {"en": "Type", "es": "Tipo", "fr": "Type"},
+    "party": {"en": "Party", "es": "Parte", "fr": "Partie"},
+    "from_year": {"en": "From", "es": "Desde", "fr": "De"},
+    "to_year": {"en": "to", "es": "hasta", "fr": "à"},
+    "all": {"en": "all", "es": "todos", "fr": "tous"},
+    "apply": {"en": "Show", "es": "Mostrar", "fr": "Afficher"},
+    "show_all": {"en": "show all", "es": "mostrar todas", "fr": "tout afficher"},
+    "n_publications": {"en": "{n} publications", "es": "{n} publicaciones", "fr": "{n} publications"},
+    "year": {"en": "Year", "es": "Año", "fr": "Année"},
+    "title": {"en": "Title", "es": "Título", "fr": "Titre"},
+    "total": {"en": "Total", "es": "Total", "fr": "Total"},
+    "dates_sources": {"en": "Dates and sources", "es": "Fechas y fuentes", "fr": "Dates et sources"},
+    "sources_disagree": {"en": "The sources give different years:", "es": "Las fuentes dan años distintos:",
+                         "fr": "Les sources donnent des années différentes :"},
+    "source_seed": {"en": "seed (Wikipedia)", "es": "fuente principal (Wikipedia)", "fr": "source principale (Wikipédia)"},
+    "source_factual_records_registry": {"en": "CEC registry", "es": "registro de la CCA", "fr": "registre de la CCE"},
+    "source_article_13_reports": {"en": "publication data", "es": "datos de publicación", "fr": "données de publication"},
+    "source_identifiers": {"en": "identifiers", "es": "identificadores", "fr": "identifiants"},
+    "no_party": {"en": "no Party", "es": "ninguna Parte", "fr": "aucune Partie"},
+    "per_year_title": {"en": "Publications per year", "es": "Publicaciones por año", "fr": "Publications par année"},
+    "per_year_desc": {"en": "Columns of publications per year, stacked by the Party they concern ({n} publications).",
+                      "es": "Columnas de publicaciones por año, apiladas según la Parte a la que se refieren "
+                            "({n} publicaciones).",
+                      "fr": "Colonnes de publications par année, empilées selon la Partie concernée ({n} publications)."},
+    "per_year_caption": {"en": "Publications per year, by the year the seed gives (a publication about two Parties "
+                               "counts for each). A column leads to that year's publications.",
+                         "es": "Publicaciones por año, según el año que da la fuente principal (una publicación sobre "
+                               "dos Partes cuenta para cada una). Cada columna lleva a las publicaciones de ese año.",
+                         "fr": "Publications par année, selon l'année que donne la source principale (une publication "
+                               "sur deux Parties compte pour chacune). Chaque colonne mène aux publications de l'année."},
+    "chart_as_table": {"en": "The same numbers as a table", "es": "Las mismas cifras en una tabla",
+                       "fr": "Les mêmes chiffres en tableau"},
     "saved_queries": {"en": "Saved queries", "es": "Consultas guardadas", "fr": "Requêtes enregistrées"},
     "saved_queries_intro": {
         "en": "Questions the graph answers, each a SPARQL query you can run here or call as an API "
