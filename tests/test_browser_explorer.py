@@ -184,3 +184,34 @@ def test_library_filtered_to_mexico_matches_sparql(session, live_server, width):
     marks = pg.locator("svg.timeline rect.mark")
     assert sum(int(marks.nth(i).get_attribute("data-value")) for i in range(marks.count())) == expected
     check(pg, "explorer-library-fr", width)
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_home_page_org_chart_names_the_three_bodies(session, live_server, lang, width):
+    pg = session(width=width, lang=lang)
+    pg.goto(live_server.url("/"))
+    chart = pg.locator("svg.org-chart").first
+    assert chart.is_visible() and chart.bounding_box()["width"] <= width
+    text = chart.text_content()
+    for body in ("CEC Council", "CEC Secretariat", "Joint Public Advisory Committee"):
+        assert body in text, f"the org chart does not name {body}"
+    assert pg.locator("svg.org-chart title").first.text_content(), "a text alternative"
+    assert pg.locator("svg.timeline rect.mark").count() > 10, "publications per year"
+    check(pg, f"explorer-home-{lang}", width)
+
+
+@pytest.mark.parametrize("path,name", [("/page/organization/cec", "cec"), ("/page/party/mexico", "party-mexico")])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_entity_pictures_fit(session, live_server, path, name, width):
+    pg = session(width=width, lang="es")
+    pg.goto(live_server.url(path))
+    assert pg.locator(".shacl-status").count() == 1
+    if name == "cec":
+        with pg.expect_navigation():
+            pg.locator("svg.org-chart a[href='/page/body/jpac']").first.click()
+        assert pg.url.endswith("/page/body/jpac")
+        pg.go_back()
+    else:
+        assert pg.locator("section.by-year dt").count() > 10
+    check(pg, f"explorer-entity-{name}-es", width)

@@ -492,3 +492,68 @@ def test_library_page_and_timeline(live_server):
 def test_library_bad_filters(live_server, args, parameter):
     r = requests.get(live_server.url("/publications"), params=args, timeout=30)
     assert r.status_code == 400 and r.json()["parameter"] == parameter
+
+
+# -- pictures and pages ------------------------------------------------------------------------------------
+
+def page_html(server, path: str, lang: str = "en") -> str:
+    r = requests.get(server.url(path), headers={"Accept": BROWSER, "Accept-Language": lang}, timeout=60)
+    assert r.status_code == 200, (path, r.status_code)
+    return r.text
+
+
+@pytest.mark.parametrize("path", ["/", "/page/organization/cec"])
+def test_org_chart_from_the_graph(live_server, path):
+    text = page_html(live_server, path)
+    chart = re.search(r'<svg class="org-chart".*?</svg>', text, re.S).group(0)
+    for name in ("CEC Council", "CEC Secretariat", "Joint Public Advisory Committee", "TEK Expert Group",
+                 "Canada", "Mexico", "United States", "Executive Director", "Jorge Daniel Taillant",
+                 "Alicia Bárcena", "Michael S. Regan", "Steven Guilbeault"):
+        assert name in html.unescape(chart), f"the chart lacks {name}"
+    for key in ("body/council", "body/secretariat", "body/jpac", "body/tek-expert-group", "party/mexico"):
+        assert f'href="/page/{key}"' in chart, f"no link to {key}"
+    assert re.search(r"<title id=\"org\d+-t\">Organization chart of the Commission", chart), "the chart has a title"
+    alt = re.search(r'<details class="org-chart-text">.*?</details>', text, re.S).group(0)
+    assert "TEK Expert Group" in alt and "CEC Council" in alt, "the text alternative lists the structure too"
+
+
+def test_org_chart_in_every_language(live_server):
+    fr = html.unescape(page_html(live_server, "/", "fr"))
+    assert "Organigramme de la Commission de coopération environnementale" in fr
+
+
+def test_party_page_lists_records_and_submissions_by_year(live_server):
+    text = page_html(live_server, "/page/party/mexico")
+    section = re.search(r'<section class="by-year">.*?</section>', text, re.S).group(0)
+    assert len(re.findall(r'<ul class="records">.*?</ul>', section, re.S)) > 5
+    records = re.findall(r'href="/page/factual-record/[^"]+"', re.sub(r'<ul class="submissions">.*?</ul>', "", section, flags=re.S))
+    assert len(set(records)) == 12, "cq-01: the 12 factual records concerning Mexico"
+    assert 'id="year-2016"' in section and "Wetlands in Manzanillo" in section
+    assert '<time datetime="2016-09-07">7 September 2016</time>' in section, "dated, with the registry's date"
+    assert re.search(r'SEM-96-001</a>, filed <time datetime="1996-01-17">', section), "submissions with their filing date"
+    years = [int(y) for y in re.findall(r'<dt id="year-(\d+)">', section)]
+    assert years == sorted(years, reverse=True)
+
+
+def test_shacl_status_on_entity_pages(live_server):
+    ok = page_html(live_server, "/page/party/mexico")
+    assert 'class="shacl-status conforms"' in ok
+    warned = page_html(live_server, "/page/factual-record/ex-hacienda-el-hospital-ii-and-iii", "es")
+    findings = re.search(r'<ul class="shacl-findings">.*?</ul>', warned, re.S).group(0)
+    assert findings.count('<li class="warning">') == 2 and "Advertencia" in findings
+    assert "No Party is linked" in findings and 'href="/shapes#' in findings
+
+
+def test_home_page_is_the_entry_point(live_server):
+    text = page_html(live_server, "/")
+    assert 'action="/search"' in text and 'class="about"' in text
+    assert "an intergovernmental organization established by Canada, Mexico, and the United States" in text
+    assert re.search(r'<svg class="chart timeline".*?</svg>', text, re.S), "publications per year"
+    kinds = set(re.findall(r'<div class="group" data-kind="([\w-]+)">', text))
+    assert {"organization", "body", "party", "person", "program", "tool", "event", "agreement", "factual-record",
+            "article-13-report", "submission", "plan"} <= kinds, kinds
+    for path in ("/sparql", "/queries", "/search?q=jpac&amp;format=json", "/dumps/", "/dataset", "/ontology"):
+        assert f'href="{path}' in text, f"no machine entry point {path}"
+    more = re.search(r'<li class="more"><a href="(/search\?type=[^"]+)"', text).group(1)
+    listed = requests.get(live_server.url(html.unescape(more)), params={"format": "json"}, timeout=30).json()
+    assert listed["total"] > 8, "'and N more' lists every thing of the kind"

@@ -52,7 +52,7 @@ TYPES_QUERY = f"""SELECT DISTINCT ?x ?type WHERE {{
   FILTER (isIRI(?x) && isIRI(?type) && ?g != <{ENTAILMENT_GRAPH}>)
 }}"""
 TYPES_QUERY_DEFAULT = "SELECT DISTINCT ?x ?type WHERE { ?x a ?type FILTER (isIRI(?x) && isIRI(?type)) }"
-RANKS = {1: "exact", 2: "prefix", 3: "word", 4: "fuzzy"}
+RANKS = {0: "type", 1: "exact", 2: "prefix", 3: "word", 4: "fuzzy"}
 _SPACES = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -136,6 +136,23 @@ class SearchIndex:
         total = len(ordered)
         hits = [Hit(iri, key[3], key[4], key[0], type_map.get(iri, [])) for iri, key in ordered[offset:offset + limit]]
         return hits, facets, total
+
+    def browse(self, types: list[str], *, lang: str = "en", limit: int = 20,
+               offset: int = 0) -> tuple[list[Hit], dict[str, int], int]:
+        """Every entity of one of ``types`` (no text to match), by name: the "and N more" of the home page."""
+        marks = ",".join("?" * len(types))
+        iris = [r[0] for r in self.db.execute(f"SELECT DISTINCT iri FROM types WHERE type IN ({marks})", types)]
+        labels = self.labels(iris)
+        named = sorted(((next((x for x in labels.get(i, []) if (x[1] or "").split("-")[0] == lang),
+                               (labels.get(i) or [(i, None)])[0]), i) for i in iris),
+                       key=lambda e: fold(e[0][0]))
+        type_map = self._types([i for _, i in named])
+        facets: dict[str, int] = {}
+        for i in iris:
+            for ty in type_map.get(i, []):
+                facets[ty] = facets.get(ty, 0) + 1
+        hits = [Hit(i, label, tag, 0, type_map.get(i, [])) for (label, tag), i in named[offset:offset + limit]]
+        return hits, facets, len(named)
 
     def _match(self, words: list[str]):
         if not words:

@@ -130,6 +130,7 @@ STRINGS: dict[str, dict[str, str]] = {
                            "fr": "Rechercher noms, titres, sigles…"},
     "search_results": {"en": "{n} results for “{q}”", "es": "{n} resultados para «{q}»",
                        "fr": "{n} résultats pour « {q} »"},
+    "n_things": {"en": "{n} things of this type", "es": "{n} cosas de este tipo", "fr": "{n} choses de ce type"},
     "search_result_one": {"en": "1 result for “{q}”", "es": "1 resultado para «{q}»", "fr": "1 résultat pour « {q} »"},
     "search_none": {"en": "Nothing is called “{q}”. Try fewer words, another spelling or another language.",
                     "es": "Nada se llama «{q}». Pruebe con menos palabras, otra ortografía u otro idioma.",
@@ -182,6 +183,44 @@ STRINGS: dict[str, dict[str, str]] = {
                                "sur deux Parties compte pour chacune). Chaque colonne mène aux publications de l'année."},
     "chart_as_table": {"en": "The same numbers as a table", "es": "Las mismas cifras en una tabla",
                        "fr": "Les mêmes chiffres en tableau"},
+    "org_chart": {"en": "Structure", "es": "Estructura", "fr": "Structure"},
+    "org_chart_title": {"en": "Organization chart of the {org}", "es": "Organigrama de la {org}",
+                        "fr": "Organigramme de la {org}"},
+    "org_chart_desc": {"en": "The Parties, members of the organization; the organization, its posts and the people "
+                             "holding them; its units, their posts and the bodies reporting to them.",
+                       "es": "Las Partes, miembros de la organización; la organización, sus cargos y las personas que "
+                             "los ocupan; sus unidades, sus cargos y los órganos que les rinden cuentas.",
+                       "fr": "Les Parties, membres de l'organisation ; l'organisation, ses postes et les personnes qui "
+                             "les occupent ; ses unités, leurs postes et les organes qui en relèvent."},
+    "org_chart_caption": {"en": "Drawn from the graph (org:unitOf, org:reportsTo, org:postIn, org:heldBy, "
+                                "org:memberOf). Every box leads to its page.",
+                          "es": "Dibujado a partir del grafo (org:unitOf, org:reportsTo, org:postIn, org:heldBy, "
+                                "org:memberOf). Cada recuadro lleva a su página.",
+                          "fr": "Tiré du graphe (org:unitOf, org:reportsTo, org:postIn, org:heldBy, org:memberOf). "
+                                "Chaque case mène à sa page."},
+    "org_chart_as_text": {"en": "The chart as text", "es": "El organigrama como texto", "fr": "L'organigramme en texte"},
+    "org_members": {"en": "Members:", "es": "Miembros:", "fr": "Membres :"},
+    "org_reports_to": {"en": "reporting to it:", "es": "le rinde cuentas:", "fr": "en relève :"},
+    "and_n_more": {"en": "and {n} more…", "es": "y {n} más…", "fr": "et {n} de plus…"},
+    "queries_blurb": {"en": "the questions above as an API, with parameters", "es": "las preguntas como API, con parámetros",
+                      "fr": "les questions sous forme d'API, avec paramètres"},
+    "search_blurb": {"en": "names, titles and abbreviations as JSON", "es": "nombres, títulos y siglas en JSON",
+                     "fr": "noms, titres et sigles en JSON"},
+    "by_year": {"en": "Factual records and submissions by year", "es": "Expedientes de hechos y peticiones por año",
+                "fr": "Dossiers factuels et communications par année"},
+    "records": {"en": "Factual records", "es": "Expedientes de hechos", "fr": "Dossiers factuels"},
+    "submissions": {"en": "Submissions filed", "es": "Peticiones presentadas", "fr": "Communications déposées"},
+    "filed": {"en": "filed", "es": "presentada el", "fr": "déposée le"},
+    "answered_by": {"en": "factual record", "es": "expediente de hechos", "fr": "dossier factuel"},
+    "shacl_status": {"en": "Checked against the shapes", "es": "Comprobado con las formas", "fr": "Vérifié par les formes"},
+    "shacl_conforms": {"en": "Conforms: the shapes (SHACL) find nothing to report about it.",
+                       "es": "Conforme: las formas (SHACL) no encuentran nada que señalar.",
+                       "fr": "Conforme : les formes (SHACL) ne trouvent rien à signaler."},
+    "shacl_findings": {"en": "The shapes (SHACL) report:", "es": "Las formas (SHACL) señalan:",
+                       "fr": "Les formes (SHACL) signalent :"},
+    "severity_violation": {"en": "Violation", "es": "Infracción", "fr": "Violation"},
+    "severity_warning": {"en": "Warning", "es": "Advertencia", "fr": "Avertissement"},
+    "severity_info": {"en": "Note", "es": "Nota", "fr": "Note"},
     "saved_queries": {"en": "Saved queries", "es": "Consultas guardadas", "fr": "Requêtes enregistrées"},
     "saved_queries_intro": {
         "en": "Questions the graph answers, each a SPARQL query you can run here or call as an API "

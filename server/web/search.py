@@ -18,7 +18,7 @@ from ..problems import Problem
 from ..protocol.http import document_response, license_iri
 from ..protocol.negotiation import negotiate
 from ..store import get_search, get_store
-from .i18n import choose_lang, format_number, pick_label, t
+from .i18n import choose_lang, format_number, pick_label
 from .pages import Labeller, href_for, render_page
 
 bp = Blueprint("search", __name__)
@@ -54,8 +54,12 @@ def search():
     if index is None:
         raise Problem(503, "Search unavailable", "the search index could not be built from the store; retry later.",
                       {"Retry-After": "30"})
-    hits, facets, total = index.search(q, lang=lang, types=types, limit=limit, offset=(page - 1) * limit) if q \
-        else ([], {}, 0)
+    if q:
+        hits, facets, total = index.search(q, lang=lang, types=types, limit=limit, offset=(page - 1) * limit)
+    elif types:                 # no text: every thing of these types (the home page's "and N more")
+        hits, facets, total = index.browse(types, lang=lang, limit=limit, offset=(page - 1) * limit)
+    else:
+        hits, facets, total = [], {}, 0
     labels = index.labels([h.iri for h in hits])
     labeller = Labeller(lang, None)
     shown = []
