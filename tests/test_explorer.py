@@ -557,3 +557,102 @@ def test_home_page_is_the_entry_point(live_server):
     more = re.search(r'<li class="more"><a href="(/search\?type=[^"]+)"', text).group(1)
     listed = requests.get(live_server.url(html.unescape(more)), params={"format": "json"}, timeout=30).json()
     assert listed["total"] > 8, "'and N more' lists every thing of the kind"
+
+
+# -- charts, downloads, geo formats and the map ------------------------------------------------------------
+
+GEO_QUERY = ("PREFIX geo: <http://www.opengis.net/ont/geosparql#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+             "SELECT ?s ?label ?wkt WHERE { ?s geo:hasGeometry/geo:asWKT ?wkt "
+             "OPTIONAL { ?s skos:prefLabel|rdfs:label ?label FILTER(LANG(?label) != 'en' || ?s != <http://example.org/geo/a>) } } "
+             "ORDER BY ?s")
+LATLONG_QUERY = ("PREFIX wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#>\n"
+                 "SELECT ?s ?latitude ?longitude WHERE { ?s wgs:lat ?latitude ; wgs:long ?longitude } ORDER BY ?s")
+POINTS = {"http://example.org/geo/a": (-99.13, 19.43), "http://example.org/geo/b": (-73.57, 45.50),
+          "http://example.org/geo/c": (-77.04, 38.90)}
+
+
+@pytest.mark.parametrize("query", [GEO_QUERY, LATLONG_QUERY], ids=["wkt", "lat-long"])
+def test_kml_one_placemark_per_row(geo_server, query):
+    from xml.etree import ElementTree
+
+    r = requests.get(geo_server.url("/sparql"), params={"query": query, "format": "kml"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/vnd.google-earth.kml+xml")
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    marks = ElementTree.fromstring(r.content).findall(".//k:Placemark", ns)
+    assert len(marks) == 3 == int(r.headers["X-SPARQL-Rows"])
+    for m in marks:
+        iri = next(d.findtext("k:value", namespaces=ns) for d in m.findall(".//k:Data", ns) if d.get("name") == "s")
+        lon, lat = (float(x) for x in m.findtext(".//k:coordinates", namespaces=ns).split(","))
+        assert (lon, lat) == POINTS[iri], iri
+    names = [m.findtext("k:name", namespaces=ns) for m in marks]
+    if query is GEO_QUERY:
+        assert names == ["Estación Álamo", "Station Bouleau", "Cedar & <Co> station"], names   # escaped, parsed back
+    same = requests.get(geo_server.url("/sparql"), params={"query": query},
+                        headers={"Accept": "application/vnd.google-earth.kml+xml"}, timeout=30)
+    assert same.content == r.content, "format=kml and the KML media type give the same answer"
+
+
+@pytest.mark.parametrize("query", [GEO_QUERY, LATLONG_QUERY], ids=["wkt", "lat-long"])
+def test_geojson_features(geo_server, query):
+    r = requests.get(geo_server.url("/sparql"), params={"query": query}, headers={"Accept": "application/geo+json"},
+                     timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/geo+json")
+    data = r.json()
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 3
+    for f in data["features"]:
+        assert f["geometry"]["type"] == "Point"
+        assert tuple(f["geometry"]["coordinates"]) == POINTS[f["properties"]["s"]]
+    assert requests.get(geo_server.url("/sparql"), params={"query": query, "format": "geojson"}, timeout=30).json() == data
+
+
+def test_geo_formats_need_coordinates(geo_server, live_server):
+    r = requests.get(live_server.url("/sparql"), params={"query": cq_text(CQ01), "format": "kml"}, timeout=30)
+    assert r.status_code == 400 and "no coordinates" in r.json()["detail"], "the CEC graph has none: said so"
+    r = requests.get(geo_server.url("/sparql"), params={"query": "ASK {}", "format": "geojson"}, timeout=30)
+    assert r.status_code == 400
+
+
+def test_map_of_results_with_coordinates(geo_server):
+    r = requests.get(geo_server.url("/sparql"), params={"query": GEO_QUERY}, headers={"Accept": BROWSER}, timeout=30)
+    assert r.status_code == 200
+    svg = re.search(r'<svg class="map".*?</svg>', r.text, re.S).group(0)
+    assert len(re.findall(r'<circle class="mark"', svg)) == 3
+    assert re.search(r'<path class="land" d="M[-\d.,]+ ', svg), "the world outline is drawn"
+    assert 'data-lon="-99.13" data-lat="19.43"' in svg and "<title>Estación Álamo (19.43, -99.13)</title>" in svg
+    for fmt in ("kml", "geojson"):
+        assert re.search(rf'href="\?[^"]*format={fmt}"', r.text), f"no {fmt} download"
+    cec = requests.get(geo_server.url("/sparql"), params={"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"},
+                       headers={"Accept": BROWSER}, timeout=30).text
+    assert '<svg class="map"' not in cec and "format=kml" not in cec, "no map or KML without coordinates"
+
+
+def test_charts_chosen_by_shape(live_server):
+    def shown(name, **params):
+        r = requests.get(live_server.url(f"/queries/{name}"), params=params, headers={"Accept": BROWSER}, timeout=30)
+        kind = re.search(r'<figure class="chart result-chart" data-kind="(\w+)">', r.text)
+        return (kind.group(1) if kind else None), len(re.findall(r'<rect class="mark"', r.text)), r.text
+    kind, marks, text = shown("cq-02-factual-records-per-year")
+    assert kind == "timeline" and marks == 15, "year + number → a timeline, one column per year"
+    values = sum(int(v) for v in re.findall(r'<rect class="mark"[^>]*data-value="(\d+)', text))
+    assert values == 24, "the 24 factual records of the seed's table"
+    kind, marks, _ = shown("cq-09-submissions-per-party")
+    assert (kind, marks) == ("bar", 3), "label + number → bars"
+    assert shown("cq-02-factual-records-per-year", chart="bar")[:2] == ("bar", 15), "the user may choose"
+    assert shown("cq-02-factual-records-per-year", chart="none")[:2] == (None, 0)
+    assert shown(CQ01)[:2] == (None, 0), "no number, no chart"
+
+
+def test_downloads_parse(live_server):
+    for fmt, check in (("csv", lambda r: list(csv.reader(io.StringIO(r.text)))[0] == ["record", "title", "party"]),
+                       ("tsv", lambda r: r.text.split("\n")[0] == "?record\t?title\t?party"),
+                       ("json", lambda r: len(r.json()["results"]["bindings"]) == 12),
+                       ("xml", lambda r: r.text.count("<result>") == 12)):
+        r = requests.get(live_server.url(f"/queries/{CQ01}"), params={"format": fmt}, timeout=30)
+        assert r.status_code == 200 and check(r), fmt
+    q = "CONSTRUCT { ?p a <https://w3id.org/cec-kg/ontology#Party> } WHERE { ?p a <https://w3id.org/cec-kg/ontology#Party> }"
+    from rdflib import Graph
+
+    for fmt, syntax in (("ttl", "turtle"), ("jsonld", "json-ld")):
+        r = requests.get(live_server.url("/sparql"), params={"query": q, "format": fmt}, timeout=30)
+        assert len(Graph().parse(data=r.text, format=syntax)) == 3, fmt

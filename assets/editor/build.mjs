@@ -2,7 +2,7 @@
 // beside it sparql-editor.LICENSES.txt: the name, version and licence text of every npm package the
 // bundle contains, found from esbuild's metafile. Run by `make vendor` after `npm ci`.
 import { build } from "esbuild";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
 const out = "../../server/web/static/vendor/sparql-editor.js";
@@ -26,3 +26,14 @@ for (const name of [...packages].sort()) {
 }
 writeFileSync(out.replace(/\.js$/, ".LICENSES.txt"), text);
 console.log(`licences of ${packages.size} packages written`);
+
+// The world outline the result maps draw (server side, no tiles, no network): Natural Earth's land at
+// 1:110m as TopoJSON, from the world-atlas package (ISC; the Natural Earth data is in the public domain).
+const atlas = "../../server/web/static/vendor/world-atlas";
+mkdirSync(atlas, { recursive: true });
+copyFileSync("node_modules/world-atlas/land-110m.json", `${atlas}/land-110m.json`);
+const atlasPkg = JSON.parse(readFileSync("node_modules/world-atlas/package.json", "utf8"));
+writeFileSync(`${atlas}/LICENSE.txt`, `world-atlas ${atlasPkg.version} (${atlasPkg.license}): land-110m.json, ` +
+  "built from Natural Earth (naturalearthdata.com), whose data is in the public domain.\n\n" +
+  readFileSync("node_modules/world-atlas/LICENSE", "utf8"));
+console.log("world outline copied");

@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..problems import Problem
 from ..store import get_store, guard
+from ..store.geo import GEO_RESULTS
 from ..store.executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout, Unavailable
 from .hints import hint
 from .http import html_view
@@ -32,7 +33,7 @@ from .negotiation import RDF, RESULTS, expand_format, negotiate
 
 bp = Blueprint("sparql", __name__)
 
-RESULT_OFFERS = list(RESULTS)
+RESULT_OFFERS = list(RESULTS) + list(GEO_RESULTS)     # KML and GeoJSON last: only when asked for
 RDF_OFFERS = list(RDF)
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"

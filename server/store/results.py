@@ -23,6 +23,9 @@ RESULTS = {
     "application/json": ox.QueryResultsFormat.JSON,
     "application/xml": ox.QueryResultsFormat.XML,
 }
+# Places (rows with coordinates, see ``geo``): KML and GeoJSON, after the results formats.
+from .geo import GEO_RESULTS, NO_COORDINATES, geojson, kml, places  # noqa: E402
+
 # RDF graphs and datasets (CONSTRUCT / DESCRIBE, entity documents, dumps).
 RDF = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -159,6 +162,15 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
         else:
             body = results.serialize(format=fmt)
         return Outcome(media_type, body, None)
+    if media_type in GEO_RESULTS:
+        if not isinstance(results, ox.QuerySolutions):
+            raise ValueError("KML and GeoJSON are for SELECT results with coordinates; ask for JSON or XML")
+        variables = _ordered([v.value for v in results.variables], variable_order)
+        rows, truncated = places(variables, results, row_cap)
+        if not rows:
+            raise ValueError(NO_COORDINATES)
+        body = kml(variables, rows) if GEO_RESULTS[media_type] == "kml" else geojson(variables, rows)
+        return Outcome(media_type, body, len(rows), truncated)
     if isinstance(results, ox.QuerySolutions):
         fmt = RESULTS[media_type]
         engine_order = [v.value for v in results.variables]

@@ -44,7 +44,7 @@ def _fmt(n: float) -> str:
     return str(int(n)) if float(n).is_integer() else f"{n:.2f}".rstrip("0").rstrip(".")
 
 
-def bar_chart(items: list[tuple[str, float]], *, title: str, desc: str, width: int = 640,
+def bar_chart(items: list[tuple[str, float]], *, title: str, desc: str, width: int = 420,
               number_format=_fmt) -> Markup:
     """Horizontal bars, one per (label, value), in the given order."""
     uid = f"chart{next(_ids)}"
@@ -132,7 +132,8 @@ def year_of(term: dict | None) -> int | None:
         return None
     dt = term.get("datatype")
     m = _YEAR.match(term["value"])
-    if m and (dt in YEAR_TYPES or (dt in NUMBER_TYPES and re.fullmatch(r"\d{4}", term["value"]))):
+    four_digits = re.fullmatch(r"\d{4}", term["value"]) is not None     # 1998, as a number or as text
+    if m and (dt in YEAR_TYPES or (four_digits and (dt in NUMBER_TYPES or dt in (None, XSD + "string")))):
         return int(m.group(1))
     return None
 

@@ -221,6 +221,29 @@ STRINGS: dict[str, dict[str, str]] = {
     "severity_violation": {"en": "Violation", "es": "Infracción", "fr": "Violation"},
     "severity_warning": {"en": "Warning", "es": "Advertencia", "fr": "Avertissement"},
     "severity_info": {"en": "Note", "es": "Nota", "fr": "Note"},
+    "chart": {"en": "Chart", "es": "Gráfico", "fr": "Graphique"},
+    "chart_auto": {"en": "by the result's shape", "es": "según la forma del resultado", "fr": "selon la forme du résultat"},
+    "chart_bar": {"en": "bars", "es": "barras", "fr": "barres"},
+    "chart_timeline": {"en": "timeline", "es": "cronología", "fr": "chronologie"},
+    "chart_none": {"en": "table only", "es": "solo la tabla", "fr": "tableau seul"},
+    "chart_title": {"en": "{y} by {x}", "es": "{y} por {x}", "fr": "{y} par {x}"},
+    "chart_desc": {"en": "A chart of the {n} rows below; the table gives the same numbers.",
+                   "es": "Un gráfico de las {n} filas de abajo; la tabla da las mismas cifras.",
+                   "fr": "Un graphique des {n} lignes ci-dessous ; le tableau donne les mêmes chiffres."},
+    "chart_caption": {"en": "Drawn from the results; the table below is the same data.",
+                      "es": "Dibujado a partir de los resultados; la tabla de abajo da los mismos datos.",
+                      "fr": "Tiré des résultats ; le tableau ci-dessous donne les mêmes données."},
+    "map_title": {"en": "Map of {n} places in the results", "es": "Mapa de {n} lugares de los resultados",
+                  "fr": "Carte de {n} lieux des résultats"},
+    "map_desc": {"en": "Each point is a row with coordinates; the table lists them.",
+                 "es": "Cada punto es una fila con coordenadas; la tabla las enumera.",
+                 "fr": "Chaque point est une ligne avec des coordonnées ; le tableau les énumère."},
+    "map_caption": {"en": "Land outline: Natural Earth (public domain), drawn here without any map service. "
+                          "Download the places as KML or GeoJSON below.",
+                    "es": "Contorno de las tierras: Natural Earth (dominio público), dibujado aquí sin ningún servicio "
+                          "de mapas. Descargue los lugares en KML o GeoJSON abajo.",
+                    "fr": "Contour des terres : Natural Earth (domaine public), dessiné ici sans service de cartes. "
+                          "Téléchargez les lieux en KML ou GeoJSON ci-dessous."},
     "saved_queries": {"en": "Saved queries", "es": "Consultas guardadas", "fr": "Requêtes enregistrées"},
     "saved_queries_intro": {
         "en": "Questions the graph answers, each a SPARQL query you can run here or call as an API "

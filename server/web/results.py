@@ -25,10 +25,13 @@ from ..protocol.hints import KNOWN_PREFIXES
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
 from .i18n import STRINGS, choose_lang, format_literal, format_number, t
+from ..store import geo
+from . import charts, maps
 from .pages import Labeller, href_for, render_page
 
 PAGE_SIZE = 100
 RESULT_DOWNLOADS = [("csv", "CSV"), ("tsv", "TSV"), ("json", "JSON"), ("xml", "XML")]
+GEO_DOWNLOADS = [("kml", "KML"), ("geojson", "GeoJSON")]
 GRAPH_DOWNLOADS = [("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML")]
 # The query form's result formats: HTML (this page) first.
 FORM_FORMATS = [("html", "HTML"), ("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"),
@@ -167,7 +170,75 @@ def build_table(entry: dict, graph_form: bool, lang: str, lang_qs: str, page: in
     cells = Cells(lang, lang_qs, _iris_json(chunk))
     rows = [[cells.json_term(b.get(v), v) for v in variables] for b in chunk]
     return {"kind": "select", "columns": ["?" + v for v in variables], "variables": variables, "rows": rows,
-            "total": len(bindings), "truncated": entry["truncated"], "bindings": chunk}
+            "total": len(bindings), "truncated": entry["truncated"], "bindings": chunk, "all": bindings,
+            "cells": cells}
+
+
+CHART_CHOICES = ("auto", "bar", "timeline", "none")
+
+
+def _plain(term: dict | None):
+    if not term:
+        return None
+    return term["value"], ("iri" if term.get("type") == "uri" else term.get("datatype"))
+
+
+def pictures(table: dict, lang: str, lang_qs: str) -> dict:
+    """The chart the result's shape calls for (or the one asked with ``chart=``) and, for rows with
+    coordinates, a map; with the links that switch between them."""
+    out: dict = {"chart": None, "map": None, "choices": [], "places": 0}
+    if table.get("kind") != "select":
+        return out
+    variables, bindings = table["variables"], table["all"]
+    asked = request.args.get("chart", "auto")
+    asked = asked if asked in CHART_CHOICES else "auto"
+    shape = charts.choose(variables, bindings)
+    if asked in ("bar", "timeline") and (shape is None or shape["kind"] != asked):
+        forced = charts.choose(variables, bindings)
+        if forced is None:      # the user's choice needs a number column at least
+            numeric = [v for v in variables if all(charts.number_of(b.get(v)) is not None for b in bindings)]
+            others = [v for v in variables if v not in numeric]
+            forced = {"kind": asked, "x": others[0], "y": numeric[0]} if numeric and others and bindings else None
+        shape = dict(forced, kind=asked) if forced else None
+    if shape and asked != "none":
+        cells: Cells = table["cells"]
+        if shape["kind"] == "timeline" and all(charts.year_of(b.get(shape["x"])) for b in bindings):
+            counts: dict[int, dict[str, float]] = {}
+            for b in bindings:
+                year = charts.year_of(b.get(shape["x"]))
+                counts.setdefault(year, {}).setdefault("v", 0)
+                counts[year]["v"] += charts.number_of(b.get(shape["y"])) or 0
+            out["chart"] = charts.timeline(counts, series=[("v", "?" + shape["y"])],
+                                           title=t("chart_title", lang).format(y="?" + shape["y"], x="?" + shape["x"]),
+                                           desc=t("chart_desc", lang).format(n=len(bindings)))
+        elif len(bindings) <= 60:
+            extra = [i for i in _iris_json(bindings) if i not in cells.labeller.entity_labels]
+            if extra:
+                cells.labeller.entity_labels.update(labels_for(extra))
+            items = []
+            for b in bindings:
+                x = cells.json_term(b.get(shape["x"]), shape["x"])
+                label = x["label"].text if x and x["kind"] == "iri" else (x["text"] if x else "")
+                items.append((label, charts.number_of(b.get(shape["y"])) or 0))
+            out["chart"] = charts.bar_chart(items, title=t("chart_title", lang).format(y="?" + shape["y"], x="?" + shape["x"]),
+                                            desc=t("chart_desc", lang).format(n=len(items)),
+                                            number_format=lambda n: format_number(charts._fmt(n), lang))
+        out["kind"] = shape["kind"]
+    if shape or asked != "auto":
+        out["choices"] = [{"key": c, "label": t("chart_" + c, lang), "href": "?" + link_args(chart=c if c != "auto" else None),
+                           "current": c == asked} for c in CHART_CHOICES]
+    points = []
+    for b in bindings[:5000]:
+        row = {v: _plain(b.get(v)) for v in variables}
+        p = geo.point(row)
+        if p:
+            iri = next((b[v]["value"] for v in variables if b.get(v, {}).get("type") == "uri"), None)
+            points.append({"lon": p[0], "lat": p[1], "name": geo.name_of(row),
+                           "href": href_for(iri, lang_qs) if iri else None})
+    if points:
+        out["places"] = len(points)
+        out["map"] = maps.svg(points, title=t("map_title", lang).format(n=len(points)), desc=t("map_desc", lang))
+    return out
 
 
 def pager(total: int, page: int, lang: str) -> dict | None:
@@ -260,9 +331,14 @@ def results_page(req: endpoint.ProtocolRequest, saved=None):
                  "line": p.extra.get("line"), "column": p.extra.get("column"),
                  "parser": p.extra.get("parser_message")}
     downloads = []
+    shown = {"chart": None, "map": None, "choices": [], "places": 0}
     if table is not None:
+        shown = pictures(table, lang, lang_qs)
         formats = GRAPH_DOWNLOADS if graph_form else RESULT_DOWNLOADS
-        downloads = [{"name": name, "fmt": fmt, "href": "?" + link_args(format=fmt, page=None)} for fmt, name in formats]
+        if shown["places"]:
+            formats = formats + GEO_DOWNLOADS
+        downloads = [{"name": name, "fmt": fmt, "href": "?" + link_args(format=fmt, page=None, chart=None)}
+                     for fmt, name in formats]
     total = table["total"] if table else None
     body = render_page(
         "results.html", lang, endpoint="/sparql", query=saved.body if saved else req.query, table=table, error=error,
@@ -270,7 +346,7 @@ def results_page(req: endpoint.ProtocolRequest, saved=None):
         total_text=format_number(str(total), lang) if total is not None else None,
         first=(page - 1) * PAGE_SIZE + 1, last=min(page * PAGE_SIZE, total or 0), page=page,
         pager=pager(total, page, lang) if total else None, time_text=duration_text(seconds, lang), cached=cached,
-        downloads=downloads, form_formats=FORM_FORMATS, lang_field=lang if explicit else None,
+        downloads=downloads, pictures=shown, form_formats=FORM_FORMATS, lang_field=lang if explicit else None,
         editor=editor_settings(), license=license_iri(), version=get_store().content_hash(),
         cap=format_number(str(current_app.config["MAX_RESULT_ROWS"]), lang))
     if status != 200:
