@@ -6,6 +6,7 @@ screenshot is kept under test-output/.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
@@ -46,8 +47,8 @@ def check(pg, name: str, width: int, allow_status: bool = False) -> None:
 def session(browser, live_server):  # noqa: F811
     contexts = []
 
-    def make(**kwargs):
-        context, pg = open_page(browser, live_server, **kwargs)
+    def make(server=None, **kwargs):
+        context, pg = open_page(browser, server or live_server, **kwargs)
         contexts.append(context)
         return pg
 
@@ -215,3 +216,47 @@ def test_entity_pictures_fit(session, live_server, path, name, width):
     else:
         assert pg.locator("section.by-year dt").count() > 10
     check(pg, f"explorer-entity-{name}-es", width)
+
+
+from test_explorer import GEO_QUERY, geo_file, geo_server  # noqa: E402,F401  (our own small geo data)
+
+
+def test_switch_to_the_chart_and_count_its_marks(session, live_server):
+    pg = session(lang="es")
+    pg.goto(live_server.url("/queries/cq-02-factual-records-per-year?chart=none"))
+    assert pg.locator("figure.result-chart").count() == 0
+    with pg.expect_navigation():
+        pg.locator(".chart-choices a[data-chart='timeline']").click()
+    assert pg.locator("figure.result-chart svg.timeline rect.mark").count() == 15
+    with pg.expect_navigation():
+        pg.locator(".chart-choices a[data-chart='bar']").click()
+    bars = pg.locator("figure.result-chart svg.bar-chart rect.mark")
+    assert bars.count() == 15 == pg.locator("table.results-table tbody tr").count()
+    assert sum(int(bars.nth(i).get_attribute("data-value")) for i in range(bars.count())) == 24
+    check(pg, "explorer-chart-es", 1280)
+
+
+def test_download_csv_and_parse_it(session, live_server):
+    import csv
+    import io
+
+    pg = session()
+    pg.goto(live_server.url(f"/queries/{CQ01}"))
+    with pg.expect_download() as info:
+        pg.locator(".downloads a[data-format='csv']").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == 12 and rows[0]["title"] == "ALCA-Iztapalapa II"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_map_and_kml_download(session, geo_server, width):
+    from xml.etree import ElementTree
+
+    pg = session(server=geo_server, width=width)
+    pg.goto(geo_server.url("/sparql?format=html&query=" + quote(GEO_QUERY)))
+    assert pg.locator("svg.map circle.mark").count() == 3
+    with pg.expect_download() as info:
+        pg.locator(".downloads a[data-format='kml']").click()
+    root = ElementTree.fromstring(Path(info.value.path()).read_bytes())
+    assert len(root.findall(".//{http://www.opengis.net/kml/2.2}Placemark")) == 3
+    check(pg, "explorer-map", width)

@@ -61,7 +61,7 @@ def bar_chart(items: list[tuple[str, float]], *, title: str, desc: str, width: i
         shown = number_format(value)
         parts.append(f'<text x="0" y="{y + label_h - 3}" class="label">{_a(label)}</text>')
         parts.append(f'<rect class="mark" x="0" y="{y + label_h + 2}" width="{w:.1f}" height="{bar_h}" rx="2" '
-                     f'fill="{PALETTE[0]}" data-label="{_a(label)}" data-value="{_a(value)}">'
+                     f'fill="{PALETTE[0]}" data-label="{_a(label)}" data-value="{_fmt(value)}">'
                      f'<title>{_a(label)}: {_a(shown)}</title></rect>')
         parts.append(f'<text x="{w + 6:.1f}" y="{y + label_h + bar_h - 1}" class="value">{_a(shown)}</text>')
     parts.append("</svg>")
@@ -105,7 +105,7 @@ def timeline(counts: dict[int, dict[str, float]], *, series: list[tuple[str, str
             h = plot_h * v / top
             base -= h
             group.append(f'<rect class="mark" x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                         f'fill="{colors[key]}" data-year="{y}" data-series="{_a(key)}" data-value="{_a(v)}">'
+                         f'fill="{colors[key]}" data-year="{y}" data-series="{_a(key)}" data-value="{_fmt(v)}">'
                          f'<title>{y} · {_a(names[key])}: {_fmt(v)}</title></rect>')
         if group and href:
             parts.append(f'<a href="{_a(href(y))}">' + "".join(group) + "</a>")
