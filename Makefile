@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: setup serve test validate bench clean
+.PHONY: setup serve test validate bench clean vendor
 
 $(BIN)/cec-kg: pyproject.toml
 	@echo "==> creating the virtualenv $(VENV) with $(PYTHON)"
@@ -31,6 +31,11 @@ test: setup
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+
+# The query editor (CodeMirror 6) is bundled from npm into server/web/static/vendor/ and committed:
+# serving needs neither node nor the network. Rebuild it after changing assets/editor/.
+vendor:
+	cd assets/editor && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -124,13 +124,13 @@ def test_query_form_runs_an_example_without_javascript(page, live_server):
     """The endpoint's page in a browser: pick an example question, submit the form, get its answer."""
     page.set_extra_http_headers({"Accept": "text/html", "Accept-Language": "fr"})
     assert page.goto(live_server.url("/sparql")).status == 200
-    assert page.locator("button[type=submit]").inner_text() == "Exécuter"
+    assert page.locator("form.query button[type=submit]").inner_text() == "Exécuter"
     page.click("ol.examples a >> nth=0")
     assert "cq-01" in page.locator("textarea#query").input_value()
     page.select_option("select#format", "csv")
     # CSV comes as a download (the browser does not display it): watch the answer, not a navigation.
     with page.expect_response(lambda r: "/sparql?query=" in r.url) as answer:
-        page.click("button[type=submit]")
+        page.click("form.query button[type=submit]")
     resp = answer.value
     assert resp.status == 200 and resp.headers["content-type"].startswith("text/csv"), resp.headers
     assert int(resp.headers["x-sparql-rows"]) == 12, "cq-01: the 12 factual records concerning Mexico"

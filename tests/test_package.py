@@ -32,10 +32,13 @@ SHIPPED = [
     "bundled/data/LICENSE", "bundled/data/provenance.ttl", "bundled/data/seed/organization.ttl",
     "bundled/data/sources/identifiers.trig", "bundled/shapes/core.ttl", "bundled/shapes/recommended.ttl",
     "bundled/queries/cq-01-factual-records-concerning-mexico.rq", "bundled/queries/server/ld-describe.rq",
-    "web/templates/base.html", "web/static/style.css",
+    "web/templates/base.html", "web/static/style.css", "web/static/search.js", "web/static/vendor/sparql-editor.js",
+    "web/static/vendor/sparql-editor.LICENSES.txt", "web/static/vendor/world-atlas/land-110m.json",
+    "bundled/queries/server/library.rq",
 ]
 ROUTES = ["/", "/sparql", "/page/party/mexico", "/ontology", "/shapes", "/dataset", "/dumps/", "/sitemap.xml",
-          "/.well-known/void", "/static/style.css"]
+          "/.well-known/void", "/static/style.css", "/static/vendor/sparql-editor.js", "/queries",
+          "/search?q=jpac", "/publications"]
 USER_DATA = """@prefix ex: <http://example.org/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 ex:river rdfs:label "A river"@en ; ex:flowsInto ex:sea .

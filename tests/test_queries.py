@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from cec_kg.graph import build, paths
+from cec_kg.graph.queries import parse as saved_query
 from cec_kg.store.loading import open_store
 from cec_kg.graph.validate import compact
 
@@ -73,6 +74,11 @@ def test_cq_header(path):
     assert path.name.startswith(m.group(1) + "-"), f"{path.name}: the header says {m.group(1)}"
     exp = expected(path)
     assert exp, f"{path.name}: no '# expected: …', '# expected-count: N' or '# expected-rows:' line"
+    sq = saved_query(path)
+    assert set(sq.question) == {"en", "es", "fr"}, f"{path.name}: the question in en, es and fr (# question@es: …)"
+    for p in sq.parameters:
+        assert p.default is not None, f"{path.name}: parameter ?{p.name} needs a default (the stated answer's)"
+        assert p.name in sq.variables, f"{path.name}: ?{p.name} must be projected (pyoxigraph binds projected variables)"
     if re.search(r"^\s*SELECT\b", text, re.M | re.I):
         assert re.search(r"\bORDER BY\b", text, re.I), f"{path.name}: a SELECT must end with ORDER BY"
 
@@ -82,7 +88,9 @@ def test_cq_header(path):
 @pytest.mark.parametrize("path", CQ_FILES, ids=[p.stem for p in CQ_FILES])
 def test_competency_question_answer(store, path):
     exp = expected(path)
-    result = store.query(path.read_text(encoding="utf-8"))
+    # Parameters (``# parameter: ?party iri … = id:party/mexico``) bound to their defaults, as RDF terms.
+    subs = saved_query(path).substitutions()
+    result = store.query(path.read_text(encoding="utf-8"), substitutions=subs or None)
     if isinstance(result, ox.QueryBoolean):
         assert "ask" in exp, f"{path.name}: an ASK needs '# expected: true|false'"
         assert bool(result) == exp["ask"], f"{path.name}: expected {exp['ask']}, got {bool(result)}"

@@ -195,6 +195,45 @@ def format_report(findings: list[Finding], *, heading: str = "SHACL validation")
     return "\n".join(lines)
 
 
+def validation_key() -> str:
+    """A hash of what validation reads: the graph's inputs and the shapes (names the stored results)."""
+    import hashlib
+
+    from .build import inputs_hash
+
+    digest = hashlib.sha256(inputs_hash().encode())
+    for f in sorted(paths.SHAPES_DIR.glob("*.ttl")):
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def findings_path() -> Path:
+    return paths.BUILD_DIR / f"shacl-findings-{validation_key()}.json"
+
+
+def save_findings(findings: list[Finding]) -> None:
+    """Keep the results (focus, severity, shape, path, message) for the pages' SHACL status."""
+    import json
+    import os
+
+    rows = [{"focus": str(f.focus), "severity": SEVERITY_NAMES.get(f.severity, str(f.severity)),
+             "shape": str(f.shape) if isinstance(f.shape, URIRef) else None, "path": f.path, "message": f.message}
+            for f in findings if isinstance(f.focus, URIRef)]
+    target = findings_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=0), encoding="utf-8")
+    tmp.replace(target)
+
+
+def stored_findings() -> list[dict] | None:
+    """The results saved by the last validation of these inputs (``cec-kg serve`` validates first), or None."""
+    import json
+
+    path = findings_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def validate(progress: Callable[[int], object] | None = None) -> tuple[bool, str]:
     """Validate the asserted CEC graph; (no Violations, the printed report). ``progress(n)`` hears of
     the triples read, and once more (n=0) when they are checked."""
@@ -203,6 +242,7 @@ def validate(progress: Callable[[int], object] | None = None) -> tuple[bool, str
         return False, f"no shapes found in {paths.SHAPES_DIR} (expected {', '.join(SHAPE_FILES)})"
     data, ontology = asserted_data(progress)
     findings = check(data, ontology, load_shapes(files))
+    save_findings(findings)
     if progress:
         progress(0)
     heading = (f"SHACL validation of the CEC graph: {len(data)} data triples, {len(ontology)} vocabulary "

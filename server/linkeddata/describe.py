@@ -60,7 +60,7 @@ PREFIXES = {
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
 _TOP = re.compile(r"^[a-z][a-z0-9-]*$")
 RESERVED = {"id", "source", "graph", "data", "page", "ontology", "shapes", "dataset", "sparql", "dumps", "static",
-            "health", "metrics"}
+            "health", "metrics", "queries", "search", "publications"}
 
 
 def key_for_iri(iri: str) -> str | None:

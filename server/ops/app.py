@@ -8,7 +8,7 @@ from flask import Flask
 
 from .. import store, web
 from ..linkeddata import discovery, resource, vocabulary
-from ..protocol import endpoint
+from ..protocol import endpoint, saved
 from . import config as default_config
 from . import health
 
@@ -27,5 +27,5 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """The machine-facing routes, in the order they win (fixed routes before resource's ``/<name>``)."""
-    for module in (endpoint, health, resource, vocabulary, discovery):
+    for module in (endpoint, saved, health, resource, vocabulary, discovery):
         app.register_blueprint(module.bp)

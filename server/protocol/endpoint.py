@@ -25,13 +25,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..problems import Problem
 from ..store import get_store, guard
+from ..store.geo import GEO_RESULTS
 from ..store.executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout, Unavailable
 from ..store.results import RDF, RESULTS
+from .hints import hint
+from .http import html_view
 from .negotiation import expand_format, negotiate
 
 bp = Blueprint("sparql", __name__)
 
-RESULT_OFFERS = list(RESULTS)
+RESULT_OFFERS = list(RESULTS) + list(GEO_RESULTS)     # KML and GeoJSON last: only when asked for
 RDF_OFFERS = list(RDF)
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
@@ -48,6 +51,7 @@ class ProtocolRequest:
     named_graphs: tuple[str, ...] | None
     timeout: float
     formats: tuple[str, ...]      # `format=` / `output=` values (clients such as SPARQLWrapper send several)
+    substitutions: tuple = ()     # ((variable, pyoxigraph term), …): a saved query's parameters, bound as terms
 
 
 def _utf8(data: bytes, what: str) -> str:
@@ -184,11 +188,16 @@ def pick_format(values: tuple[str, ...], offers: list[str]) -> str | None:
     return values[0] if values else None
 
 
-def syntax_problem(message: str) -> Problem:
+def syntax_problem(message: str, query: str | None = None) -> Problem:
+    """400 quoting the parser (line, column) and, for the common mistakes, a hint saying what to fix
+    (in ``detail`` and as the ``hint`` member; see ``hints``)."""
     m = re.search(r"(\d+):(\d+)", message)
     extra = {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}
-    return Problem(400, "Query syntax error", f"the query does not parse: {message}",
-                   parser_message=message, **extra)
+    found = hint(query, message) if query else None
+    if found:
+        extra["hint"] = found
+    detail = f"the query does not parse: {message}" + (f"\nHint: {found['text']}" if found else "")
+    return Problem(400, "Query syntax error", detail, parser_message=message, **extra)
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -202,71 +211,51 @@ def endpoint():
         from .description import service_description_response
 
         return service_description_response(pick_format(req.formats, list(RDF) + ["text/html"]))
+    view = html_view("results")
+    if view is not None and wants_html(req):
+        return view(req)
     return answer(req)
+
+
+def wants_html(req: ProtocolRequest) -> bool:
+    """Whether HTML wins the negotiation (``format=html``, or a browser's ``Accept``: text/html
+    first). Offered only when the web layer registered its results view; machines that send no
+    Accept, ``*/*`` or a results type keep getting what they got."""
+    try:
+        info = inspect(req.query)
+        offers = RDF_OFFERS if info.form in ("CONSTRUCT", "DESCRIBE") else RESULT_OFFERS
+    except Problem:
+        offers = RESULT_OFFERS
+    offers = offers + ["text/html"]
+    try:
+        return negotiate(request, offers, override=pick_format(req.formats, offers)) == "text/html"
+    except Problem:
+        return False
+
+
+def inspect(query: str) -> guard.QueryInfo:
+    cfg = current_app.config
+    return guard.inspect(query, max_bytes=int(cfg["MAX_QUERY_BYTES"]), max_depth=int(cfg["MAX_NESTING"]))
 
 
 def answer(req: ProtocolRequest) -> Response:
     cfg = current_app.config
-    store = get_store()
-    info = guard.inspect(req.query, max_bytes=int(cfg["MAX_QUERY_BYTES"]), max_depth=int(cfg["MAX_NESTING"]))
+    info = inspect(req.query)
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
     offers = RDF_OFFERS if graph_form else RESULT_OFFERS
     media_type = negotiate(request, offers, override=pick_format(req.formats, offers))
-    cap = int(cfg["MAX_RESULT_ROWS"])
-    key = hashlib.blake2b("\0".join([req.query, repr(req.default_graphs), repr(req.named_graphs),
-                                     media_type, str(cap), request.base_url]).encode("utf-8"),
-                          digest_size=10).hexdigest()
-    etag = f"{store.content_hash()}-{key}"
     is_get = request.method in ("GET", "HEAD")
     use_gzip = request.accept_encodings["gzip"] > 0 and request.accept_encodings.quality("identity") >= 0
+    if is_get and request.if_none_match:
+        tag = result_etag(req, media_type) + ("-gz" if use_gzip else "")
+        if request.if_none_match.contains_weak(tag):     # RFC 9110 §13.1.2: weak comparison
+            g.sparql_cache = "revalidated"
+            resp = Response(status=304)
+            _result_headers(resp, tag, is_get)
+            return resp
+    etag, entry = evaluate(req, info, media_type)
     tag = etag + ("-gz" if use_gzip else "")
-    if is_get and request.if_none_match.contains_weak(tag):     # RFC 9110 §13.1.2: weak comparison
-        g.sparql_cache = "revalidated"
-        resp = Response(status=304)
-        _result_headers(resp, tag, is_get)
-        return resp
-    cache = current_app.extensions["cec_kg.result_cache"]
-    entry = cache.get(etag)
-    g.sparql_cache = "hit" if entry is not None else "miss"
-    if entry is None:
-        default_graphs, named_graphs = req.default_graphs, req.named_graphs
-        if store.kind == "remote" and default_graphs is None and info.has_dataset:
-            # Say FROM / FROM NAMED as protocol parameters (same dataset, by the protocol's rules): a
-            # backend serving a union default graph may ignore FROM (Oxigraph server 0.5 does).
-            default_graphs, named_graphs = info.from_graphs, info.from_named
-        job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
-                  named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
-                  bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url)
-        started = time.perf_counter()
-        try:
-            try:
-                outcome = store.run(job, req.timeout)
-            except QuerySyntaxError:
-                if job.query == req.query:
-                    raise
-                # The parser reports the furthest position it reached, which may be in the LIMIT we
-                # appended: parse the query as sent for the message (and the answer, should it parse).
-                outcome = store.run(replace(job, query=req.query), req.timeout)
-        except QueryTimeout:
-            raise Problem(503, "Query timeout", f"the query ran longer than {req.timeout:g} s and was stopped. "
-                          "Make it more selective (LIMIT, more specific patterns), or pass a larger timeout= "
-                          f"(at most {cfg['MAX_QUERY_TIMEOUT']:g} s).", {"Retry-After": str(cfg["RETRY_AFTER"])},
-                          timeout=req.timeout) from None
-        except Busy:
-            raise Problem(503, "Busy", "every query worker is busy with other queries; retry shortly.",
-                          {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
-        except Unavailable as e:
-            raise Problem(503, "Query service unavailable", f"{e}: the service cannot evaluate queries until "
-                          "it is restarted (its /health says so too); retry later.",
-                          {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
-        except QuerySyntaxError as e:
-            raise syntax_problem(str(e)) from None
-        except EvaluationError as e:
-            raise Problem(400 if store.kind == "embedded" else 502, "Query evaluation failed", str(e)) from None
-        g.sparql_seconds = time.perf_counter() - started
-        entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
-                 "truncated": outcome.truncated, "gz": None}
-        cache.put(etag, entry, len(outcome.body))
+    cap = int(cfg["MAX_RESULT_ROWS"])
     body = entry["body"]
     headers = {}
     if use_gzip and len(body) >= GZIP_MIN_BYTES:
@@ -282,6 +271,70 @@ def answer(req: ProtocolRequest) -> Response:
     if entry["truncated"]:
         resp.headers["X-SPARQL-Truncated"] = f"true; only the first {cap} rows were returned; add LIMIT/OFFSET to page"
     return resp
+
+
+def result_etag(req: ProtocolRequest, media_type: str) -> str:
+    """The entity tag of the answer to ``req`` in ``media_type`` (also the result cache's key)."""
+    cap = int(current_app.config["MAX_RESULT_ROWS"])
+    key = hashlib.blake2b("\0".join([req.query, repr(req.default_graphs), repr(req.named_graphs),
+                                     repr([(name, str(term)) for name, term in req.substitutions]),
+                                     media_type, str(cap), request.base_url]).encode("utf-8"),
+                          digest_size=10).hexdigest()
+    return f"{get_store().content_hash()}-{key}"
+
+
+def evaluate(req: ProtocolRequest, info: guard.QueryInfo, media_type: str) -> tuple[str, dict]:
+    """(entity tag, cache entry) of the answer to ``req`` in ``media_type``: from the result cache, or
+    evaluated under the request's timeout (every failure a Problem). The HTML view reads answers here too."""
+    cfg = current_app.config
+    store = get_store()
+    cap = int(cfg["MAX_RESULT_ROWS"])
+    etag = result_etag(req, media_type)
+    cache = current_app.extensions["cec_kg.result_cache"]
+    entry = cache.get(etag)
+    g.sparql_cache = "hit" if entry is not None else "miss"
+    if entry is not None:
+        return etag, entry
+    default_graphs, named_graphs = req.default_graphs, req.named_graphs
+    if store.kind == "remote" and default_graphs is None and info.has_dataset:
+        # Say FROM / FROM NAMED as protocol parameters (same dataset, by the protocol's rules): a
+        # backend serving a union default graph may ignore FROM (Oxigraph server 0.5 does).
+        default_graphs, named_graphs = info.from_graphs, info.from_named
+    job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
+              named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
+              bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url,
+              prefixes=info.prefixes, variable_order=info.variable_order, substitutions=req.substitutions)
+    started = time.perf_counter()
+    try:
+        try:
+            outcome = store.run(job, req.timeout)
+        except QuerySyntaxError:
+            if job.query == req.query:
+                raise
+            # The parser reports the furthest position it reached, which may be in the LIMIT we
+            # appended: parse the query as sent for the message (and the answer, should it parse).
+            outcome = store.run(replace(job, query=req.query), req.timeout)
+    except QueryTimeout:
+        raise Problem(503, "Query timeout", f"the query ran longer than {req.timeout:g} s and was stopped. "
+                      "Make it more selective (LIMIT, more specific patterns), or pass a larger timeout= "
+                      f"(at most {cfg['MAX_QUERY_TIMEOUT']:g} s).", {"Retry-After": str(cfg["RETRY_AFTER"])},
+                      timeout=req.timeout) from None
+    except Busy:
+        raise Problem(503, "Busy", "every query worker is busy with other queries; retry shortly.",
+                      {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
+    except Unavailable as e:
+        raise Problem(503, "Query service unavailable", f"{e}: the service cannot evaluate queries until "
+                      "it is restarted (its /health says so too); retry later.",
+                      {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
+    except QuerySyntaxError as e:
+        raise syntax_problem(str(e), req.query) from None
+    except EvaluationError as e:
+        raise Problem(400 if store.kind == "embedded" else 502, "Query evaluation failed", str(e)) from None
+    g.sparql_seconds = time.perf_counter() - started
+    entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
+             "truncated": outcome.truncated, "gz": None, "seconds": g.sparql_seconds}
+    cache.put(etag, entry, len(outcome.body))
+    return etag, entry
 
 
 def _content_type(media_type: str) -> str:

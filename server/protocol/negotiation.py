@@ -21,6 +21,7 @@ SHORT_NAMES = {
     "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "owl": "application/rdf+xml",
     "trig": "application/trig", "nq": "application/n-quads", "nquads": "application/n-quads",
     "n3": "text/n3", "html": "text/html",
+    "kml": "application/vnd.google-earth.kml+xml", "geojson": "application/geo+json",
 }
 
 

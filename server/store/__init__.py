@@ -16,11 +16,34 @@ from .base import Store
 EXTENSION = "cec_kg.store"
 
 
+SEARCH = "cec_kg.search"
+
+
 def init_app(app: Flask) -> None:
-    """Open the store once, at start-up (``app.extensions``); views reach it with ``get_store()``."""
+    """Open the store once, at start-up (``app.extensions``); views reach it with ``get_store()``. The
+    search index of its labels is built (or found, per content hash) now too (``get_search()``)."""
     from .loading import open_store
 
-    app.extensions[EXTENSION] = open_store(app.config)
+    app.extensions[EXTENSION] = store = open_store(app.config)
+    app.extensions[SEARCH] = _open_search(store)
+
+
+def _open_search(store):
+    from .executor import EvaluationError, QueryTimeout
+    from .search import open_index
+
+    try:
+        return open_index(store)
+    except (OSError, ValueError, RuntimeError, EvaluationError, QueryTimeout):
+        return None         # e.g. the backend is not up yet: built on the first search instead
+
+
+def get_search():
+    """The search index of the served graph (``store.search.SearchIndex``), or None if it cannot be built."""
+    index = current_app.extensions.get(SEARCH)
+    if index is None:
+        index = current_app.extensions[SEARCH] = _open_search(get_store())
+    return index
 
 
 def get_store() -> Store:

@@ -52,6 +52,9 @@ class Job:
     row_cap: int = 100_000
     bounded: bool = False
     base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
+    prefixes: tuple[tuple[str, str], ...] = ()    # the query's PREFIXes: Turtle and TriG answers use them
+    variable_order: tuple[str, ...] | None = None  # SELECT *: columns in the order the query names them
+    substitutions: tuple = ()         # ((variable name, pyoxigraph term), …): saved queries' parameters
 
 
 class QueryTimeout(Exception):
@@ -100,6 +103,8 @@ def run_job(store, job: Job):
     from .results import serialize
 
     kwargs = {"base_iri": job.base_iri} if job.base_iri else {}
+    if job.substitutions:
+        kwargs["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     elif job.union_default_graph:
@@ -110,7 +115,8 @@ def run_job(store, job: Job):
         kwargs["named_graphs"] = []       # a protocol dataset with no named graphs has none
     try:
         results = store.query(job.query, **kwargs)
-        return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded)
+        return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
+                         prefixes=dict(job.prefixes), variable_order=job.variable_order)
     except SyntaxError as e:
         raise QuerySyntaxError(str(e)) from None
     except (ValueError, OSError, RuntimeError, TypeError) as e:

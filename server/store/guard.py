@@ -56,6 +56,8 @@ class QueryInfo:
     from_graphs: tuple[str, ...] = ()        # FROM IRIs, resolved (prefixes, BASE)
     from_named: tuple[str, ...] = ()         # FROM NAMED IRIs, resolved
     can_append_limit: bool = False           # a SELECT whose text may take "\nLIMIT n" at its end
+    prefixes: tuple[tuple[str, str], ...] = ()   # the PREFIX declarations, in order (RDF answers reuse them)
+    variable_order: tuple[str, ...] | None = None  # SELECT *: variables in the order they first appear
 
     def capped(self, text: str, cap: int) -> str:
         """The query with an outer LIMIT of cap + 1 (one more row tells a result was cut), if safe."""
@@ -93,7 +95,17 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
     from_graphs: list[str] = []
     from_named: list[str] = []
     trailing_values = False
+    star = False                        # the outer SELECT projects *
+    after_select = False                # the previous token was SELECT (DISTINCT, REDUCED)
+    order: dict[str, None] = {}
     for kind, value, offset in tokens(text):
+        if kind == "var":
+            order.setdefault(value[1:], None)
+        if after_select:
+            if kind == "word" and value.upper() in ("DISTINCT", "REDUCED"):
+                continue
+            after_select = False
+            star = kind == "other" and value == "*"
         if pending is not None and kind in ("iri", "pname"):
             iri = _resolve(value, prefixes, base) if kind == "iri" or not pending.startswith("prefix:") else None
             if pending.startswith("prefix:") and kind == "iri":
@@ -135,6 +147,8 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
                               line=line, column=col)
             if form is None and word in FORMS:
                 form = word
+                after_select = word == "SELECT"
+                order.clear()
             elif word == "FROM":
                 has_dataset = True
                 pending = "from"
@@ -159,7 +173,8 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
         pending = None
     return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest,
                      from_graphs=tuple(from_graphs), from_named=tuple(from_named),
-                     can_append_limit=(form == "SELECT" and limit is None and not trailing_values and depth == 0))
+                     can_append_limit=(form == "SELECT" and limit is None and not trailing_values and depth == 0),
+                     prefixes=tuple(prefixes.items()), variable_order=tuple(order) if star else None)
 
 
 def _resolve(iri_token: str, prefixes: dict, base: str) -> str | None:

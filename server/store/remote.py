@@ -101,9 +101,8 @@ class RemoteStore(Store):
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
         if substitutions:
-            values = " ".join(f"?{k.value if hasattr(k, 'value') else k}" for k in substitutions)
-            row = " ".join(str(v) for v in substitutions.values())
-            sparql = _inject_values(sparql, f"VALUES ({values}) {{ ({row}) }}")
+            sparql = _inject_values(sparql, _values_block({k.value if hasattr(k, "value") else k: v
+                                                           for k, v in substitutions.items()}))
         return self._fetch(sparql, default_graphs, named_graphs)
 
     def run(self, job: Job, timeout: float):
@@ -112,8 +111,12 @@ class RemoteStore(Store):
         def work():
             # No BASE is added: it would shift the line numbers of the backend's syntax errors;
             # relative IRIs resolve against the backend's own endpoint URL.
-            results = self._fetch(job.query, job.default_graphs, job.named_graphs, timeout)
-            return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded)
+            query = job.query
+            if job.substitutions:
+                query = _inject_values(query, _values_block({name: term for name, term in job.substitutions}))
+            results = self._fetch(query, job.default_graphs, job.named_graphs, timeout)
+            return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
+                             prefixes=dict(job.prefixes), variable_order=job.variable_order)
 
         future = self._threads.submit(work)
         try:
@@ -193,6 +196,20 @@ def _without_from(sparql: str) -> str:
     return sparql
 
 
+def _values_block(bindings: dict) -> str:
+    """``VALUES (?a ?b) { (t1 t2) }`` with every term written by pyoxigraph (N-Triples syntax)."""
+    names = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(str(term) for term in bindings.values())
+    return f"VALUES ({names}) {{ ({row}) }}"
+
+
 def _inject_values(sparql: str, values: str) -> str:
-    """Append a VALUES block binding substitutions (SEP-0007 semantics for the simple case)."""
+    """Bind substitutions for a remote endpoint (which has no pyoxigraph ``substitutions``): a VALUES
+    block first in the query's outer group, so FILTERs and BINDs inside it see the values (SEP-0007's
+    semantics for the simple case); appended at the end when the query has no group."""
+    from .guard import tokens
+
+    for kind, value, offset in tokens(sparql):
+        if kind == "open" and value == "{":
+            return sparql[: offset + 1] + " " + values + " " + sparql[offset + 1:]
     return sparql.rstrip() + "\n" + values

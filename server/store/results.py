@@ -23,6 +23,9 @@ RESULTS = {
     "application/json": ox.QueryResultsFormat.JSON,
     "application/xml": ox.QueryResultsFormat.XML,
 }
+# Places (rows with coordinates, see ``geo``): KML and GeoJSON, after the results formats.
+from .geo import GEO_RESULTS, NO_COORDINATES, geojson, kml, places  # noqa: E402
+
 # RDF graphs and datasets (CONSTRUCT / DESCRIBE, entity documents, dumps).
 RDF = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -120,16 +123,32 @@ XML_MEDIA_TYPES = {"application/sparql-results+xml", "application/xml", "applica
 _NOT_XML_1_0 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 
-def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
-    """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for)."""
-    outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded)
+def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, prefixes: dict | None = None,
+              variable_order: tuple[str, ...] | None = None) -> Outcome:
+    """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for).
+
+    ``prefixes``: the query's own PREFIX declarations, used by the RDF syntaxes that abbreviate
+    (Turtle, TriG). ``variable_order``: for ``SELECT *``, the variables in the order the
+    query names them (the engine sorts them: ``o, p, s`` for ``?s ?p ?o``).
+    """
+    outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded, prefixes=prefixes or {},
+                         variable_order=variable_order)
     if media_type in XML_MEDIA_TYPES and _NOT_XML_1_0.search(outcome.body):
         raise ValueError("the result holds a character XML 1.0 cannot carry (a control character such as "
                          "U+0001): ask for JSON, CSV/TSV, Turtle or N-Triples instead of XML")
     return outcome
 
 
-def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
+def _ordered(variables: list[str], order: tuple[str, ...] | None) -> list[str]:
+    """``variables`` in ``order`` (those it does not name keep their place after the named ones)."""
+    if not order:
+        return variables
+    rank = {v: i for i, v in enumerate(order)}
+    return sorted(variables, key=lambda v: (rank.get(v, len(rank)), variables.index(v)))
+
+
+def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, prefixes: dict,
+               variable_order: tuple[str, ...] | None) -> Outcome:
     """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
 
     ``bounded``: the query's own LIMIT keeps it within the cap, so the engine's writer streams it
@@ -143,8 +162,34 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False)
         else:
             body = results.serialize(format=fmt)
         return Outcome(media_type, body, None)
+    if media_type in GEO_RESULTS:
+        if not isinstance(results, ox.QuerySolutions):
+            raise ValueError("KML and GeoJSON are for SELECT results with coordinates; ask for JSON or XML")
+        variables = _ordered([v.value for v in results.variables], variable_order)
+        rows, truncated = places(variables, results, row_cap)
+        if not rows:
+            raise ValueError(NO_COORDINATES)
+        body = kml(variables, rows) if GEO_RESULTS[media_type] == "kml" else geojson(variables, rows)
+        return Outcome(media_type, body, len(rows), truncated)
     if isinstance(results, ox.QuerySolutions):
         fmt = RESULTS[media_type]
+        engine_order = [v.value for v in results.variables]
+        if _ordered(engine_order, variable_order) != engine_order:
+            # SELECT * in the query's order: written here (the engine's writers keep its own order).
+            variables = _ordered(engine_order, variable_order)
+            rows = []
+            truncated = False
+            for row in results:
+                if len(rows) == row_cap:
+                    truncated = True
+                    break
+                rows.append(row)
+            body = solutions_json(variables, rows)
+            if fmt != ox.QueryResultsFormat.JSON:
+                parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                body = (csv_from_tsv(parsed.serialize(format=ox.QueryResultsFormat.TSV))
+                        if fmt == ox.QueryResultsFormat.CSV else parsed.serialize(format=fmt))
+            return Outcome(media_type, body, len(rows), truncated)
         if bounded and fmt != ox.QueryResultsFormat.CSV:
             return Outcome(media_type, results.serialize(format=fmt), None)
         variables = [v.value for v in results.variables]
@@ -196,4 +241,10 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False)
         items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
     else:
         items = triples
+    abbreviating = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)   # RDF/XML: a prefix may not be an XML name
+    if abbreviating and prefixes:
+        try:
+            return Outcome(media_type, ox.serialize(items, format=fmt, prefixes=prefixes), len(triples), truncated)
+        except ValueError:      # a prefix the writer refuses: the answer without abbreviations
+            pass
     return Outcome(media_type, ox.serialize(items, format=fmt), len(triples), truncated)

@@ -13,8 +13,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages, the HTML views of the lower layers' documents and the error handlers."""
-    from . import documents, errors, pages
+    from . import documents, entity, errors, home, library, pages, search
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(entity.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(library.bp)
+    app.register_blueprint(search.bp)
     documents.register(app)
     errors.register(app)

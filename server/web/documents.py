@@ -18,8 +18,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
-from ..graph import paths
 from ..graph.namespaces import CEC, ONTOLOGY_IRI
+from ..graph.queries import saved_queries
 from ..linkeddata import describe as d
 from ..linkeddata.discovery import SUFFIX as DATASET_SUFFIX
 from ..linkeddata.discovery import dump_files, partitions, statistics
@@ -31,18 +31,18 @@ from ..protocol.http import document_response, license_iri
 from ..store import get_store
 from .i18n import LANG_NAMES, LANGS, choose_lang, t
 from .pages import Labeller, render_page
+from .results import FORM_FORMATS, editor_settings, queries_page, results_page
 
 
 def register(app) -> None:
     app.extensions["cec_kg.html_views"] = {
         "service": service_page, "dataset": dataset_page, "dumps": dumps_page,
-        "vocabulary": vocabulary_page, "shapes": shapes_page,
+        "vocabulary": vocabulary_page, "shapes": shapes_page, "results": results_page,
+        "queries": queries_page,
     }
 
 
 # -- The SPARQL service: a query form in the site's layout ---------------------------------------------
-FORM_FORMATS = [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV"), ("ttl", "Turtle (CONSTRUCT)"),
-                ("jsonld", "JSON-LD (CONSTRUCT)")]
 SD_ALTERNATES = [("text/turtle", "ttl", "Turtle"), ("application/ld+json", "jsonld", "JSON-LD"),
                  ("application/rdf+xml", "rdf", "RDF/XML"), ("application/n-triples", "nt", "N-Triples")]
 DEFAULT_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
@@ -56,10 +56,8 @@ def examples() -> dict[str, dict]:
     found = current_app.extensions.get("cec_kg.sparql_examples")
     if found is None:       # read once per process: the files do not change while serving
         found = {}
-        for path in sorted(paths.QUERIES_DIR.glob("cq-*.rq")):
-            text = path.read_text(encoding="utf-8")
-            question = text.split("\n", 1)[0].split(":", 1)[-1].strip(" #")
-            found[path.stem] = {"name": path.stem, "question": question, "text": text}
+        for name, sq in saved_queries().items():
+            found[name] = {"name": name, "question": sq.question, "text": sq.editor_text()}
         current_app.extensions["cec_kg.sparql_examples"] = found
     return found
 
@@ -76,6 +74,7 @@ def service_page(endpoint: str, turtle: str):
                        query=known[name]["text"] if name else DEFAULT_QUERY,
                        examples=list(known.values()), lang_amp=f"&lang={lang}" if explicit else "",
                        limits=limits(current_app.config), form_formats=FORM_FORMATS, alternates=SD_ALTERNATES,
+                       editor=editor_settings(), lang_field=lang if explicit else None,
                        license=license_iri(), version=get_store().content_hash())
     return document_response(body, "text/html", vary="Accept, Accept-Language", content_language=lang)
 

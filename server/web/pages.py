@@ -1,4 +1,4 @@
-"""HTML pages for people: ``/page/{key}`` (one per entity) and the home page ``/``.
+"""HTML pages for people: ``/page/{key}`` (one per entity; the home page is ``home``).
 
 Server-rendered Jinja, no JavaScript, no asset from the network. The language (en/es/fr) comes from
 ``?lang=`` or ``Accept-Language``; labels missing in it fall back visibly. Values link to their pages
@@ -12,12 +12,9 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, render_template, request
 
-from ..graph.namespaces import BASE, ENTAILMENT_GRAPH
+from ..graph.namespaces import BASE
 from ..linkeddata import describe as d
-from ..linkeddata.discovery import entry_points, statistics
-from ..linkeddata.resource import not_found, signposts
-from ..protocol.http import document_response, license_iri
-from .i18n import LANG_NAMES, LANGS, STANDARD_LABELS, Label, choose_lang, format_literal, pick_label, t
+from .i18n import LANG_NAMES, LANGS, STANDARD_LABELS, Label, format_literal, pick_label, t
 
 # The site's templates and static assets live beside this module and ship in the wheel.
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
@@ -146,73 +143,3 @@ def switcher(lang: str) -> list[dict]:
 
 def render_page(template: str, lang: str, **ctx) -> str:
     return render_template(template, lang=lang, t=lambda k: t(k, lang), switcher=switcher(lang), **ctx)
-
-
-@bp.get("/page/<path:key>")
-def page(key: str):
-    iri = d.iri_for_key(key)
-    if iri is None or not d.exists(iri):
-        raise not_found(key)
-    lang, explicit = choose_lang(request)
-    lang_qs = "?" + urlencode({"lang": lang}) if explicit else ""
-
-    def compute() -> str:
-        desc = d.describe(iri).asserted()     # entailed statements: in the RDF documents and the endpoint
-        labeller = Labeller(lang, desc)
-        notes = {g: i + 1 for i, g in enumerate(desc.cited_graphs)}
-        nested: dict = defaultdict(list)
-        for f in desc.facts:
-            if f.role == "bnode":
-                nested[f.s].append(f)
-        nested_rows = {b: group_rows(fs, labeller, lang_qs, notes, {}, lambda f: f.o) for b, fs in nested.items()}
-        out = [f for f in desc.facts if f.role == "out" and f.p.value != RDF_TYPE]
-        incoming = [f for f in desc.facts if f.role == "in"]
-        types = [value_view(f.o, labeller, lang_qs, {}) | {"notes": sorted(notes[g] for g in f.graphs)}
-                 for f in desc.facts if f.role == "out" and f.p.value == RDF_TYPE]
-        sources = []
-        for g in desc.cited_graphs:
-            meta = desc.sources.get(g, {})
-            title = pick_label([(v.value, v.language) for v in meta.get(d.DCT + "title", [])
-                                if isinstance(v, ox.Literal)], lang)
-            citation = next((v.value for v in meta.get(d.DCT + "bibliographicCitation", [])), None)
-            sources.append({"n": notes[g], "iri": g, "href": href_for(g, lang_qs), "title": title,
-                            "citation": citation})
-        title = labeller.thing(iri)
-        page_url = request.host_url.rstrip("/") + f"/page/{key}"
-        return render_page(
-            "entity.html", lang,
-            iri=iri, key=key, title=title, types=types,
-            rows=group_rows(out, labeller, lang_qs, notes, nested_rows, lambda f: f.o),
-            incoming=group_rows(incoming, labeller, lang_qs, notes, {}, lambda f: f.s),
-            sources=sources,
-            alternates=[(mt, f"/data/{key}.{sfx}", d.FORMAT_NAMES[sfx]) for mt, sfx in d.DOC_FORMATS.items()],
-            schema_json=d.json_script(schema_org(desc, iri, labeller, page_url)),
-            version=d.get_store().content_hash(),
-            license=license_iri(),
-            entailment_graph=str(ENTAILMENT_GRAPH),
-        )
-
-    body = d.memo(("page", key, lang, explicit, request.host_url), compute)
-    return document_response(body, "text/html", content_language=lang, links=signposts(key, iri, "text/html"))
-
-
-@bp.get("/")
-def home():
-    lang, explicit = choose_lang(request)
-    lang_qs = "?" + urlencode({"lang": lang}) if explicit else ""
-
-    def compute() -> str:
-        groups = []
-        for key, items in entry_points().items():
-            entries = []
-            for iri, labels in items:
-                label = pick_label(labels, lang) or Label(iri[len(BASE):] if iri.startswith(BASE) else iri, None, False)
-                entries.append({"label": label, "href": href_for(iri, lang_qs), "iri": iri})
-            entries.sort(key=lambda e: e["label"].text.lower())
-            groups.append({"title": t(key, lang), "entries": entries})
-        return render_page("home.html", lang, groups=groups, stats=statistics(), lang_qs=lang_qs,
-                           license=license_iri(), version=d.get_store().content_hash())
-
-    body = d.memo(("home", lang, explicit), compute)
-    return document_response(body, "text/html", content_language=lang, vary="Accept-Language",
-                             links=[("/dataset", "describedby", "text/turtle"), (license_iri(), "license", None)])
