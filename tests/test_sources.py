@@ -14,14 +14,14 @@ import sys
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, OWL, RDF, SDO, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, SDO, SKOS, XSD
 
 from cec_kg.graph import paths
 from cec_kg.graph.namespaces import CEC, ID, SEED_GRAPH, SOURCE
 from conftest import require_shared
 
 SOURCES_DIR = paths.DATA_DIR / "sources"
-TRIG_FILES = ["factual-records-registry.trig", "article-13-reports.trig", "identifiers.trig"]
+TRIG_FILES = ["factual-records-registry.trig", "article-13-reports.trig", "identifiers.trig", "names.trig"]
 PROVENANCE_FILE = paths.DATA_DIR / "provenance.ttl"
 
 
@@ -198,6 +198,18 @@ def test_identifier_row_in_graph(row, provenance):
     assert len(targets) == 1, f"{graph_iri}: expected one owl:sameAs, got {targets}"
     expected_tail = row["identifier"] if row["scheme"] != "dbpedia" else row["identifier"].replace(" ", "_")
     assert targets[0].endswith("/" + expected_tail), f"{targets[0]} does not end with the row's identifier"
+    assert provenance.value(graph_iri, DCTERMS.bibliographicCitation) == Literal(row["source"])
+
+
+@pytest.mark.parametrize("row", csv_rows("names.csv"))
+def test_name_row_in_graph(row, provenance):
+    """Each names.csv row: exactly its name, tagged with its language, in a graph of its own (never the
+    seed's), described with the row's source."""
+    row = row_or_skip(row)
+    entity = build.ENTITIES[row["entity"]]
+    graph_iri = SOURCE[f"names/{entity.removeprefix(str(ID))}/{row['lang']}"]
+    g = committed("names.trig").graph(graph_iri)
+    assert set(g) == {(entity, SKOS.prefLabel, Literal(row["name"], lang=row["lang"]))}, f"<{graph_iri}> holds {set(g)}"
     assert provenance.value(graph_iri, DCTERMS.bibliographicCitation) == Literal(row["source"])
 
 

@@ -2,7 +2,7 @@
 provenance graph that describes every source graph (the seed's included).
 
 Writes ``data/sources/factual-records-registry.trig``, ``article-13-reports.trig``,
-``identifiers.trig`` and ``data/provenance.ttl``. The generated files are committed, so the project
+``identifiers.trig``, ``names.trig`` and ``data/provenance.ttl``. The generated files are committed, so the project
 works without ../shared; ``tests/test_sources.py`` regenerates them in memory and checks that the
 committed files are isomorphic to what this script makes. Run from the repository:
 
@@ -39,6 +39,8 @@ PARTIES = {"Canada": ID["party/canada"], "Mexico": ID["party/mexico"], "United S
 ENTITIES = {
     **PARTIES,
     "Montreal": ID["place/montreal"],
+    "Quebec": ID["place/quebec"],
+    "Natural Resources Canada": ID["agency/natural-resources-canada"],
     "Commission for Environmental Cooperation": ID["organization/cec"],
     "North American Agreement on Environmental Cooperation": ID["agreement/naaec"],
     "North American Free Trade Agreement": ID["agreement/nafta"],
@@ -256,6 +258,27 @@ def identifiers(shared: Path, out: Generated) -> None:
         f"One named graph per row of ../shared/sources/{name}.")
 
 
+def names(shared: Path, out: Generated) -> None:
+    """Spanish and French names (skos:prefLabel in that language), one graph per row; never a name the
+    rows do not give (a language without a row stays without a name, and the pages say so)."""
+    name = "names.csv"
+    file_source = SOURCE["names"]
+    describe_csv(out.provenance, file_source, name, "Names in Spanish and French of entities of the graph",
+                 "Names in Spanish and French for entities whose English name the seed gives, each with its source "
+                 "(Wikidata labels, official bilingual names, the agreements' authentic texts).")
+    ds = Dataset()
+    for row in read_csv(shared, name):
+        entity = ENTITIES[row["entity"]]
+        graph_iri = SOURCE[f"names/{entity.removeprefix(str(ID))}/{row['lang']}"]
+        ds.graph(graph_iri).add((entity, SKOS.prefLabel, Literal(row["name"], lang=row["lang"])))
+        describe_source(out.provenance, graph_iri, f"{row['lang']} name of {row['entity']}", row["source"],
+                        file_source, entity)
+    out.files["names.trig"] = ds
+    out.headers["names.trig"] = (
+        "Names in Spanish and French (skos:prefLabel with their language tag), as the rows give them.\n"
+        f"One named graph per row of ../shared/sources/{name}.")
+
+
 def generate(shared: Path | None = None) -> Generated:
     shared = shared or paths.SHARED_DIR
     out = Generated()
@@ -263,6 +286,7 @@ def generate(shared: Path | None = None) -> Generated:
     registry(shared, out)
     article_13(shared, out)
     identifiers(shared, out)
+    names(shared, out)
     return out
 
 
