@@ -65,15 +65,17 @@ class LiveServer:
     """A real `cec-kg serve` process on loopback; `url(path)` builds request URLs."""
 
     def __init__(self, *args: str, env: dict | None = None, ready_timeout: float = 120.0,
-                 command: list[str] | None = None, cwd: Path | None = None):
-        """``command``: how to run ``cec-kg`` (default: this interpreter's ``-m cec_kg``)."""
-        self.port = free_port()
+                 command: list[str] | None = None, cwd: Path | None = None, new_session: bool = False,
+                 port: int | None = None):
+        """``command``: how to run ``cec-kg`` (default: this interpreter's ``-m cec_kg``); ``new_session``:
+        in a process group of its own (its id is ``proc.pid``), to be signalled as a terminal would."""
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [*(command or [sys.executable, "-m", "cec_kg"]), "serve", "--host", "127.0.0.1", "--port",
                str(self.port), *args]
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log", "w+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
-                                     env={**os.environ, **(env or {})})
+                                     env={**os.environ, **(env or {})}, start_new_session=new_session)
         self._wait(ready_timeout)
 
     def _wait(self, timeout: float) -> None:
@@ -94,6 +96,11 @@ class LiveServer:
     def url(self, path: str = "/") -> str:
         return self.base + path
 
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -102,7 +109,8 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +134,41 @@ def start_server():
     yield start
     for s in started:
         s.stop()
+
+
+def live_pids(pids) -> set[int]:
+    """Those of ``pids`` that are still processes (a zombie, already ended, does not count)."""
+    alive = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X"):
+                    alive.add(pid)
+        except OSError:
+            pass
+    return alive
+
+
+def process_group(pgid: int) -> set[int]:
+    """Every live process of the process group ``pgid``."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+                found.add(int(entry))
+    return found
+
+
+def wait_until(condition, timeout: float, interval: float = 0.05):
+    """Poll ``condition()`` until it is truthy (returned) or ``timeout`` seconds pass (its last value)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)

@@ -98,7 +98,11 @@ def add_serve(sub) -> None:
                        description="Serve the CEC graph (validated first) or your own RDF: the SPARQL 1.1 endpoint "
                                    "at /sparql, every IRI dereferenceable, and pages for people at /. Stop it with Ctrl-C.")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
-    s.add_argument("--port", type=int, default=8080, help="TCP port to listen on")
+    s.add_argument("--port", type=int, default=8080,
+                   help="TCP port to listen on; a port in use is an error (exit status 1)")
+    s.add_argument("--reuse-port", action="store_true",
+                   help="share the port with other servers started with --reuse-port (SO_REUSEPORT: the kernel "
+                        "splits connections between them); without it a second server on the port is refused")
     what = s.add_argument_group("what to serve (default: the CEC graph)")
     what.add_argument("--data", action="append", metavar="PATH",
                       help="RDF file or directory to serve instead of the CEC graph (repeatable; Turtle, TriG, "

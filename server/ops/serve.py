@@ -65,10 +65,20 @@ def validated_cec_graph() -> bool:
 
 def serve(args) -> int:
     from granian.constants import Interfaces
-    from granian.server import Server
 
     from .app import create_app
+    from .server import PortInUse, Server, bind, die_with_parent
 
+    # The port first: a port in use fails at once, before minutes of loading (and never shares it).
+    try:
+        listener = bind(args.host, args.port, reuse_port=getattr(args, "reuse_port", False))
+    except PortInUse:
+        print(f"cec-kg serve: port {args.port} is in use on {args.host} (another server listens there): stop it, "
+              "or choose another --port", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"cec-kg serve: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
+        return 1
     config = config_from_args(args)
     if not (config.get("DATA") or config.get("STORE_DIR") or config.get("BACKEND")) and not args.skip_validation:
         if not validated_cec_graph():
@@ -92,10 +102,11 @@ def serve(args) -> int:
     except (ValueError, OSError) as e:
         print(f"cec-kg serve: {e}", file=sys.stderr)
         return 2
+    store = app.extensions["cec_kg.store"]
     server = Server(
         "cec_kg:create_app",
-        address=args.host,
-        port=args.port,
+        listener=listener,
+        drain=store.close,
         interface=Interfaces.WSGI,
         workers=max(1, args.workers),
         blocking_threads=max(1, args.threads),
@@ -103,15 +114,25 @@ def serve(args) -> int:
         log_access=False,
         factory=True,
     )
-    print(f"cec-kg: serving {app.extensions['cec_kg.store'].kind} store on http://{args.host}:{args.port}/sparql "
+    print(f"cec-kg: serving {store.kind} store on http://{args.host}:{args.port}/sparql "
           f"({args.workers} workers x {args.threads} threads)", flush=True)
+
+    def worker_app(*_):
+        die_with_parent()           # a granian worker never outlives the main process
+        return app
+
     try:
         if forked:
-            server.serve(target_loader=lambda *_: app, wrap_loader=False)
+            server.serve(target_loader=worker_app, wrap_loader=False)
         else:
             server.serve()
+    except PortInUse:
+        print(f"cec-kg serve: port {args.port} is in use on {args.host}: stop the other server, or choose "
+              "another --port", file=sys.stderr)
+        return 1
     finally:
-        app.extensions["cec_kg.store"].close()
+        store.close()
+        listener.close()
     return 0
 
 

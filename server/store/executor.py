@@ -153,7 +153,9 @@ def _with_big_stack(fn, *args) -> None:
 def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
     _die_with_parent()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # workers are reaped by the kernel
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C or SIGTERM to the process group must not end a query in flight: the serving process
+    # decides (it lets queries finish, then kills this process; its workers die with it).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
@@ -342,6 +344,9 @@ class QueryPool:
             status, payload = pickle.loads(worker.conn.recv_bytes())
             healthy = True
         except (EOFError, OSError) as e:
+            if not self.alive():        # the spawner ended (the server is stopping): not the query's fault
+                raise Unavailable("the query processes ended while evaluating it (the server is stopping, "
+                                  "or its query-process spawner was killed)") from None
             raise EvaluationError(f"the query's worker process died while evaluating it ({type(e).__name__}): "
                                   "it may need more memory than a worker has, or nest expressions too "
                                   "deeply for the engine; simplify the query or split it") from None
