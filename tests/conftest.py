@@ -73,7 +73,10 @@ class LiveServer:
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [*(command or [sys.executable, "-m", "cec_kg"]), "serve", "--host", "127.0.0.1", "--port",
                str(self.port), *args]
-        self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log", "w+")
+        # Appending (O_APPEND): the server's writes land at the end even while output() reads from the start.
+        log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log"
+        log_path.write_text("")
+        self.log = open(log_path, "a+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
                                      env={**os.environ, **(env or {})}, start_new_session=new_session)
         self._wait(ready_timeout)

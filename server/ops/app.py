@@ -11,6 +11,7 @@ from ..linkeddata import discovery, resource, vocabulary
 from ..protocol import endpoint
 from . import config as default_config
 from . import health
+from .front import Front
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -22,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     store.init_app(app)
     register_blueprints(app)
     web.init_app(app)
+    # Outermost: request ids, headers and the access log cover every answer, replayed ones too.
+    app.wsgi_app = Front(app.wsgi_app, access_log=app.config.get("ACCESS_LOG"))
     return app
 
 

@@ -120,6 +120,10 @@ def add_serve(sub) -> None:
     limits.add_argument("--max-timeout", type=float, default=60.0,
                         help="cap on a request's timeout= parameter, in seconds")
     limits.add_argument("--cache-mb", type=int, default=64, help="result cache per worker process, in MiB (0: off)")
+    ops = s.add_argument_group("operations")
+    ops.add_argument("--access-log", metavar="PATH", default="-",
+                     help="where to write the access log, one JSON line per request with its X-Request-Id "
+                          "('-': stderr; 'off': none)")
     procs = s.add_argument_group("processes")
     procs.add_argument("--workers", type=int, default=2, help="HTTP worker processes (granian)")
     procs.add_argument("--threads", type=int, default=8, help="request threads per worker process")

@@ -27,3 +27,6 @@ START_QUERY_WORKERS = False # fork query workers at app creation (`cec-kg serve`
 RESULT_CACHE_BYTES = 64 * 1024 * 1024   # LRU of serialised results, per serving process
 CACHE_MAX_AGE = 300         # Cache-Control max-age (s) on GET results; revalidate with the ETag
 RETRY_AFTER = 5             # seconds, sent with 503 (timeout, all workers busy)
+
+# Operations. ACCESS_LOG: JSON lines, one per request, to this path ("-": stderr; None: off).
+ACCESS_LOG = None

@@ -32,6 +32,8 @@ def config_from_args(args) -> dict:
                       ("query_workers", "QUERY_WORKERS"), ("max_query_workers", "MAX_QUERY_WORKERS")):
         if getattr(args, attr, None) is not None:
             config[key] = getattr(args, attr)
+    if getattr(args, "access_log", None) and args.access_log != "off":
+        config["ACCESS_LOG"] = "-" if args.access_log == "-" else str(Path(args.access_log).absolute())
     if getattr(args, "cache_mb", None) is not None:
         config["RESULT_CACHE_BYTES"] = args.cache_mb * 1024 * 1024
     return config

@@ -29,6 +29,7 @@ from ..protocol.description import limits
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
 from .i18n import LANG_NAMES, LANGS, choose_lang
+from . import security
 from .pages import Labeller, render_page
 
 
@@ -172,8 +173,11 @@ def documentation_html(path: Path, lang: str, base_path: str) -> str:
 
 def vocabulary_page(path: Path, base_path: str, immutable: bool):
     lang, _ = choose_lang(request)
-    return document_response(documentation_html(path, lang, base_path), "text/html", content_language=lang,
-                             immutable=immutable, links=alternates(base_path))
+    html = documentation_html(path, lang, base_path)
+    resp = document_response(html, "text/html", content_language=lang, immutable=immutable,
+                             links=alternates(base_path))
+    resp.headers["Content-Security-Policy"] = security.policy(html)   # pyLODE's CSS is inline: hashed
+    return resp
 
 
 # -- The shapes as a table ---------------------------------------------------------------------------

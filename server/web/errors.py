@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ..problems import PROBLEM_JSON, Problem, problem_response
+from ..problems import PROBLEM_JSON, Problem, current_request_id, problem_response
 from .i18n import choose_lang, t
 
 
@@ -17,7 +17,7 @@ def wants_html() -> bool:
 def html_response(status: int, title: str, detail: str, headers: dict | None = None) -> Response:
     lang, _ = choose_lang(request)
     body = render_template("error.html", lang=lang, t=lambda k: t(k, lang), switcher=[], status=status,
-                           title=title, detail=detail, license=None, version=None)
+                           title=title, detail=detail, license=None, version=None, request_id=current_request_id())
     resp = Response(body, status=status, mimetype="text/html")
     resp.headers["Content-Language"] = lang
     resp.headers["Vary"] = "Accept, Accept-Language"
