@@ -25,7 +25,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..problems import Problem
 from ..store import get_store, guard
-from ..store.executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout, Unavailable
+from ..store import failure_problem
+from ..store.executor import (BackendError, BackendUnavailable, Busy, EvaluationError, Job, QuerySyntaxError,
+                              QueryTimeout, StoreFailure, Unavailable)
 from .negotiation import RDF, RESULTS, expand_format, negotiate
 
 bp = Blueprint("sparql", __name__)
@@ -260,10 +262,15 @@ def answer(req: ProtocolRequest) -> Response:
             raise Problem(503, "Query service unavailable", f"{e}: the service cannot evaluate queries until "
                           "it is restarted (its /health says so too); retry later.",
                           {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
+        except (BackendError, BackendUnavailable) as e:
+            raise failure_problem(e, int(cfg["RETRY_AFTER"])) from None
         except QuerySyntaxError as e:
             raise syntax_problem(str(e)) from None
         except EvaluationError as e:
-            raise Problem(400 if store.kind == "embedded" else 502, "Query evaluation failed", str(e)) from None
+            if store.kind == "embedded":
+                raise Problem(400, "Query evaluation failed", str(e)) from None
+            raise Problem(502, "Query evaluation failed", f"{e}; retry later, or simplify the query.",
+                          {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
         g.sparql_seconds = time.perf_counter() - started
         entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
                  "truncated": outcome.truncated, "gz": None}
@@ -327,6 +334,13 @@ def finish_response(resp: Response) -> Response:
     return resp
 
 
+def _failure_response(exc: StoreFailure, app) -> Response:
+    from ..problems import problem_response
+
+    problem = failure_problem(exc, int(app.config["RETRY_AFTER"]))
+    return problem_response(problem.code, problem.title, problem.description, problem.extra_headers)
+
+
 @bp.record_once
 def _setup(state) -> None:
     """Per-app state of the endpoint: the result cache and (when serving) the killable query workers."""
@@ -339,6 +353,9 @@ def _setup(state) -> None:
 
         app.wsgi_app = app.extensions["cec_kg.replay_cache"] = ReplayCache(
             app.wsgi_app, int(app.config["RESULT_CACHE_BYTES"]) // 2)
+    # A store failure met anywhere else (a page's or document's own queries, the content hash of a remote
+    # store unreachable since start-up) is a 502/503 problem with Retry-After, never a bare 500.
+    app.register_error_handler(StoreFailure, lambda e: _failure_response(e, app))
     if app.config.get("START_QUERY_WORKERS"):
         app.extensions["cec_kg.store"].start(workers=int(app.config["QUERY_WORKERS"]),
                                              max_workers=int(app.config["MAX_QUERY_WORKERS"]))

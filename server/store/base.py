@@ -55,6 +55,10 @@ class Store:
         QuerySyntaxError, EvaluationError or executor.Busy."""
         raise NotImplementedError
 
+    def ping(self, timeout: float) -> None:
+        """Raise unless the store answers a trivial query within ``timeout`` seconds."""
+        bool(self.query("ASK {}"))
+
     def graphs(self) -> list[str]:
         """IRIs of the named graphs, sorted."""
         raise NotImplementedError

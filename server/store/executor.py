@@ -52,18 +52,44 @@ class Job:
     row_cap: int = 100_000
     bounded: bool = False
     base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
+    max_bytes: int | None = None      # the result body's byte cap (results.serialize)
 
 
-class QueryTimeout(Exception):
-    """The query ran longer than its timeout; its worker was killed."""
+class StoreFailure(Exception):
+    """The store could not answer, through no fault of the query: answered 5xx with Retry-After
+    (``store.failure_problem``), wherever it happens (the endpoint, a page, a document)."""
+
+    status, title = 503, "Service Unavailable"
 
 
-class Busy(Exception):
+class QueryTimeout(StoreFailure):
+    """The query ran longer than its timeout; its worker was killed (or our backend connection closed)."""
+
+    title = "Query timeout"
+
+
+class Busy(StoreFailure):
     """No worker became free before the deadline."""
 
+    title = "Busy"
 
-class Unavailable(Exception):
+
+class Unavailable(StoreFailure):
     """No query worker can be started: the process that forks them is gone (see ``QueryPool.alive``)."""
+
+    title = "Query service unavailable"
+
+
+class BackendUnavailable(StoreFailure):
+    """The remote SPARQL backend cannot be reached (refused, reset, unknown host) or says it is unavailable."""
+
+    title = "Backend unavailable"
+
+
+class BackendError(StoreFailure):
+    """The remote backend answered something we cannot use: an error status, or not SPARQL results."""
+
+    status, title = 502, "Bad Gateway"
 
 
 class QuerySyntaxError(Exception):

@@ -120,7 +120,7 @@ XML_MEDIA_TYPES = {"application/sparql-results+xml", "application/xml", "applica
 _NOT_XML_1_0 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 
-def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
+def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, max_bytes: int | None = None) -> Outcome:
     """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for)."""
     outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded)
     if media_type in XML_MEDIA_TYPES and _NOT_XML_1_0.search(outcome.body):

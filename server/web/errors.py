@@ -5,6 +5,8 @@ from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..problems import PROBLEM_JSON, Problem, current_request_id, problem_response
+from ..store import failure_problem
+from ..store.executor import StoreFailure
 from .i18n import choose_lang, t
 
 
@@ -63,5 +65,11 @@ def handle_http_exception(exc: HTTPException) -> Response:
     return resp
 
 
+def handle_store_failure(exc: StoreFailure) -> Response:
+    """A page or document whose store failed (the remote backend down, slow or answering garbage)."""
+    return handle_http_exception(failure_problem(exc, int(current_app.config["RETRY_AFTER"])))
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(StoreFailure, handle_store_failure)
