@@ -24,7 +24,11 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     web.init_app(app)
     # Outermost: request ids, headers and the access log cover every answer, replayed ones too.
-    app.wsgi_app = Front(app.wsgi_app, access_log=app.config.get("ACCESS_LOG"))
+    app.wsgi_app = Front(app.wsgi_app, access_log=app.config.get("ACCESS_LOG"),
+                         forwarded_allow_ips=app.config.get("FORWARDED_ALLOW_IPS"),
+                         client_header=app.config.get("CLIENT_HEADER"),
+                         max_url_bytes=int(app.config["MAX_URL_BYTES"]),
+                         max_header_bytes=int(app.config["MAX_HEADER_BYTES"]))
     return app
 
 

@@ -124,6 +124,14 @@ def add_serve(sub) -> None:
     ops.add_argument("--access-log", metavar="PATH", default="-",
                      help="where to write the access log, one JSON line per request with its X-Request-Id "
                           "('-': stderr; 'off': none)")
+    proxy = s.add_argument_group("behind a proxy")
+    proxy.add_argument("--forwarded-allow-ips", metavar="ADDRESSES",
+                       help="comma-separated addresses or networks of the proxies whose X-Forwarded-Proto, "
+                            "X-Forwarded-Host and X-Forwarded-For are believed ('*': any); they shape links, "
+                            "robots.txt, sitemap.xml and who the client is (default: nobody's)")
+    proxy.add_argument("--client-header", metavar="NAME",
+                       help="a header those proxies set to name the client (e.g. X-Real-IP, or a user or key "
+                            "id), used for fair use and the access log instead of X-Forwarded-For")
     procs = s.add_argument_group("processes")
     procs.add_argument("--workers", type=int, default=2, help="HTTP worker processes (granian)")
     procs.add_argument("--threads", type=int, default=8, help="request threads per worker process")

@@ -30,3 +30,9 @@ RETRY_AFTER = 5             # seconds, sent with 503 (timeout, all workers busy)
 
 # Operations. ACCESS_LOG: JSON lines, one per request, to this path ("-": stderr; None: off).
 ACCESS_LOG = None
+# Behind a proxy: the addresses or networks ("10.0.0.0/8,::1", "*" for any) whose X-Forwarded-Proto,
+# -Host and -For are believed (None: nobody's), and a header such a proxy sets to name the client.
+FORWARDED_ALLOW_IPS = None
+CLIENT_HEADER = None
+MAX_URL_BYTES = 32 * 1024       # longer request URLs: 414 (send the query by POST)
+MAX_HEADER_BYTES = 64 * 1024    # larger header blocks: 431

@@ -8,10 +8,19 @@ For every request it
 - adds ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy`` to every response, and to those that
   are not HTML a ``Content-Security-Policy`` that allows nothing (the web layer gives pages theirs);
 - writes one JSON line per request to the access log (``ACCESS_LOG``: a path, ``-`` for stderr; off by
-  default in the app factory, on for ``cec-kg serve``).
+  default in the app factory, on for ``cec-kg serve``);
+- behind a proxy: only when the connection comes from an address of ``FORWARDED_ALLOW_IPS`` (addresses
+  or networks, ``*`` for any; none by default, as gunicorn's and uvicorn's ``--forwarded-allow-ips``)
+  do ``X-Forwarded-Proto``, ``X-Forwarded-Host`` and ``X-Forwarded-For`` (or the ``CLIENT_HEADER`` the
+  proxy sets) shape the URLs we write (links, ``robots.txt``, ``sitemap.xml``, the service description)
+  and the client's identity (fair use, the access log); from anyone else they are ignored;
+- answers a request line or header block too large with a problem (414 / 431, saying what to do):
+  granian's own answers to those are empty. granian still answers, empty, what never reaches us: a
+  request-target of 64 KiB or more, a header block over ``HEADER_BUFFER_BYTES`` or over 100 fields.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -26,6 +35,59 @@ CLIENT = "cec_kg.client"
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=\-]{0,127}")
 NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'"
 REFERRER_POLICY = "same-origin"
+
+
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}"
+                   r"[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=\-]{0,127}")
+HEADER_BUFFER_BYTES = 1 << 20     # granian reads a request head up to this (its own empty 431 beyond)
+
+
+class Trusted:
+    """The proxies whose X-Forwarded-* headers count: addresses and networks, or ``*``."""
+
+    def __init__(self, spec: str | None):
+        items = [s.strip() for s in (spec or "").split(",") if s.strip()]
+        self.everyone = "*" in items
+        self.networks = []
+        for item in items:
+            if item != "*":
+                try:
+                    self.networks.append(ipaddress.ip_network(item, strict=False))
+                except ValueError:
+                    raise ValueError(f"--forwarded-allow-ips: '{item}' is not an IP address or network") from None
+
+    def __contains__(self, address: str) -> bool:
+        if self.everyone:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
+
+    def __bool__(self) -> bool:
+        return self.everyone or bool(self.networks)
+
+
+def _last(value: str) -> str:
+    return value.rsplit(",", 1)[-1].strip()
+
+
+def forwarded_client(chain: str, peer: str, trusted: Trusted) -> str:
+    """The client of an ``X-Forwarded-For`` chain: walking from the nearest hop, the first address that
+    is not a trusted proxy (each trusted proxy appended the address it saw)."""
+    hops = [h.strip() for h in chain.split(",") if h.strip()]
+    client = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break                       # garbage: stop at the last address we could trust
+        client = hop
+        if hop not in trusted:
+            break
+    return client
 
 
 def request_id(environ) -> str:
@@ -53,15 +115,54 @@ class AccessLog:
 
 
 class Front:
-    def __init__(self, app, *, access_log: str | None = None):
+    def __init__(self, app, *, access_log: str | None = None, forwarded_allow_ips: str | None = None,
+                 client_header: str | None = None, max_url_bytes: int = 32768, max_header_bytes: int = 65536):
         self.app = app
         self.log = AccessLog(access_log) if access_log else None
+        self.trusted = Trusted(forwarded_allow_ips)
+        self.client_key = ("HTTP_" + client_header.upper().replace("-", "_")) if client_header else None
+        self.max_url_bytes, self.max_header_bytes = max_url_bytes, max_header_bytes
+
+    def forwarded(self, environ) -> None:
+        """Apply X-Forwarded-* from a trusted proxy; drop them otherwise (nothing below reads them)."""
+        peer = environ.get("REMOTE_ADDR", "")
+        environ[CLIENT] = peer
+        if not (self.trusted and peer in self.trusted):
+            return
+        proto = _last(environ.get("HTTP_X_FORWARDED_PROTO", "")).lower()
+        if proto in ("http", "https"):
+            environ["wsgi.url_scheme"] = proto
+        host = _last(environ.get("HTTP_X_FORWARDED_HOST", ""))
+        if host and _HOST.fullmatch(host):
+            environ["HTTP_HOST"] = host
+        chain = environ.get("HTTP_X_FORWARDED_FOR", "")
+        if chain:
+            environ[CLIENT] = forwarded_client(chain, peer, self.trusted)
+        if self.client_key:
+            named = environ.get(self.client_key, "").strip()
+            if named and _TOKEN.fullmatch(named):
+                environ[CLIENT] = named
+
+    def too_large(self, environ) -> tuple[int, str, str] | None:
+        url = len(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "") or (
+            len(environ.get("PATH_INFO", "").encode("utf-8", "surrogateescape")) + len(environ.get("QUERY_STRING", "")) + 1)
+        if url > self.max_url_bytes:
+            return (414, "URI Too Long", f"the request URL is {url} bytes; this service reads at most "
+                    f"{self.max_url_bytes}. Send a long SPARQL query by POST (Content-Type "
+                    "application/sparql-query, the query as the body), where queries up to the query size "
+                    "limit are accepted.")
+        headers = sum(len(k) + len(str(v)) for k, v in environ.items() if k.startswith("HTTP_"))
+        if headers > self.max_header_bytes:
+            return (431, "Request Header Fields Too Large", f"the request's headers hold {headers} bytes; this "
+                    f"service reads at most {self.max_header_bytes}. Send fewer or shorter headers (large "
+                    "cookies or tokens are not needed here).")
+        return None
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         rid = environ[REQUEST_ID] = request_id(environ)
         environ["HTTP_X_REQUEST_ID"] = rid
-        environ.setdefault(CLIENT, environ.get("REMOTE_ADDR", ""))
+        self.forwarded(environ)
         seen = {}
 
         def start(status, headers, exc_info=None):
@@ -78,7 +179,16 @@ class Front:
             seen["status"] = status
             return start_response(status, headers, exc_info)
 
-        result = self.app(environ, start)
+        refused = self.too_large(environ)
+        if refused is not None:
+            status, title, detail = refused
+            body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail,
+                               "request_id": rid}).encode("utf-8")
+            start(f"{status} {title}", [("Content-Type", "application/problem+json"),
+                                       ("Content-Length", str(len(body))), ("Access-Control-Allow-Origin", "*")])
+            result = [body]
+        else:
+            result = self.app(environ, start)
         if self.log is None:
             return result
         if isinstance(result, list):

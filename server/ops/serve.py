@@ -34,6 +34,10 @@ def config_from_args(args) -> dict:
             config[key] = getattr(args, attr)
     if getattr(args, "access_log", None) and args.access_log != "off":
         config["ACCESS_LOG"] = "-" if args.access_log == "-" else str(Path(args.access_log).absolute())
+    if getattr(args, "forwarded_allow_ips", None):
+        config["FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
+    if getattr(args, "client_header", None):
+        config["CLIENT_HEADER"] = args.client_header
     if getattr(args, "cache_mb", None) is not None:
         config["RESULT_CACHE_BYTES"] = args.cache_mb * 1024 * 1024
     return config
@@ -67,8 +71,10 @@ def validated_cec_graph() -> bool:
 
 def serve(args) -> int:
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     from .app import create_app
+    from .front import HEADER_BUFFER_BYTES
     from .server import PortInUse, Server, bind, die_with_parent
 
     # The port first: a port in use fails at once, before minutes of loading (and never shares it).
@@ -113,6 +119,8 @@ def serve(args) -> int:
         workers=max(1, args.workers),
         blocking_threads=max(1, args.threads),
         backlog=2048,
+        # Heads up to 1 MiB reach us, so that ours (front.MAX_HEADER_BYTES) answer 431 with a problem body.
+        http1_settings=HTTP1Settings(max_buffer_size=HEADER_BUFFER_BYTES),
         log_access=False,
         factory=True,
     )
