@@ -11,6 +11,7 @@ from ..linkeddata import discovery, resource, vocabulary
 from ..protocol import endpoint
 from . import config as default_config
 from . import health
+from .fairuse import FairUse
 from .front import Front
 
 
@@ -21,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     store.init_app(app)
+    # Made here, before granian forks its workers: the per-client counts live in shared memory.
+    app.extensions[endpoint.ADMISSION] = FairUse(app.config)
     register_blueprints(app)
     web.init_app(app)
     # Outermost: request ids, headers and the access log cover every answer, replayed ones too.

@@ -120,6 +120,22 @@ def add_serve(sub) -> None:
     limits.add_argument("--max-timeout", type=float, default=60.0,
                         help="cap on a request's timeout= parameter, in seconds")
     limits.add_argument("--cache-mb", type=int, default=64, help="result cache per worker process, in MiB (0: off)")
+    fair = s.add_argument_group("fair use (per client: its address, or --client-header from a trusted proxy)")
+    fair.add_argument("--fair-query-seconds", type=float, default=60.0,
+                      help="seconds of query time a client may use per minute; over it, 429 with Retry-After "
+                           "(0: no budget)")
+    fair.add_argument("--fair-concurrent-queries", type=int, default=5,
+                      help="queries a client may have running at once; one more is answered 429 (0: no limit)")
+    fair.add_argument("--reserved-threads", type=int, default=2,
+                      help="request threads per worker process that heavy queries never take: pages, documents "
+                           "and cheap queries (ASK, small LIMIT) never wait behind slow queries")
+    fair.add_argument("--reserved-query-workers", type=int, default=1,
+                      help="query processes per worker process kept for cheap queries")
+    fair.add_argument("--cheap-query-seconds", type=float, default=1.0,
+                      help="time a cheap query may run in the reserved lane; past it, it runs again as a heavy "
+                           "query with the time it has left")
+    fair.add_argument("--cheap-max-limit", type=int, default=1000,
+                      help="a query whose outer LIMIT is at most this counts as a cheap lookup")
     ops = s.add_argument_group("operations")
     ops.add_argument("--access-log", metavar="PATH", default="-",
                      help="where to write the access log, one JSON line per request with its X-Request-Id "

@@ -27,6 +27,19 @@ START_QUERY_WORKERS = False # fork query workers at app creation (`cec-kg serve`
 RESULT_CACHE_BYTES = 64 * 1024 * 1024   # LRU of serialised results, per serving process
 CACHE_MAX_AGE = 300         # Cache-Control max-age (s) on GET results; revalidate with the ETag
 RETRY_AFTER = 5             # seconds, sent with 503 (timeout, all workers busy)
+THREADS = 8                 # request threads per serving process (`cec-kg serve --threads`)
+
+# Fair use (server/ops/fairuse.py), per client: its address, or what a trusted proxy names (CLIENT_HEADER).
+FAIR_QUERY_SECONDS = 60.0       # query seconds per client per minute (0: no budget); over it: 429
+FAIR_CONCURRENT_QUERIES = 5     # queries a client may have running at once (0: no limit); one more: 429
+# The reserved lane: cheap queries (ASK, an outer LIMIT up to CHEAP_MAX_LIMIT), pages and documents never
+# wait behind slow queries. Per serving process, heavy queries leave RESERVED_THREADS request threads and
+# RESERVED_QUERY_WORKERS query processes free; a cheap query gets CHEAP_QUERY_SECONDS in the lane, then
+# runs again as a heavy one with the time it has left.
+RESERVED_THREADS = 2
+RESERVED_QUERY_WORKERS = 1
+CHEAP_QUERY_SECONDS = 1.0
+CHEAP_MAX_LIMIT = 1000
 
 # Operations. ACCESS_LOG: JSON lines, one per request, to this path ("-": stderr; None: off).
 ACCESS_LOG = None

@@ -29,7 +29,11 @@ def config_from_args(args) -> dict:
     if getattr(args, "license", None):
         config["LICENSE"] = args.license
     for attr, key in (("timeout", "QUERY_TIMEOUT"), ("max_timeout", "MAX_QUERY_TIMEOUT"),
-                      ("query_workers", "QUERY_WORKERS"), ("max_query_workers", "MAX_QUERY_WORKERS")):
+                      ("query_workers", "QUERY_WORKERS"), ("max_query_workers", "MAX_QUERY_WORKERS"),
+                      ("threads", "THREADS"), ("fair_query_seconds", "FAIR_QUERY_SECONDS"),
+                      ("fair_concurrent_queries", "FAIR_CONCURRENT_QUERIES"), ("reserved_threads", "RESERVED_THREADS"),
+                      ("reserved_query_workers", "RESERVED_QUERY_WORKERS"),
+                      ("cheap_query_seconds", "CHEAP_QUERY_SECONDS"), ("cheap_max_limit", "CHEAP_MAX_LIMIT")):
         if getattr(args, attr, None) is not None:
             config[key] = getattr(args, attr)
     if getattr(args, "access_log", None) and args.access_log != "off":

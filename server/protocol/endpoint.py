@@ -40,6 +40,9 @@ UPDATE = "application/sparql-update"
 GZIP_MIN_BYTES = 1024
 COMPRESSIBLE = re.compile(r"^(text/|application/(.*\+)?(json|xml)|application/(n-triples|n-quads|trig|ld\+json|javascript))")
 EXPOSED = "ETag, Retry-After, X-SPARQL-Row-Cap, X-SPARQL-Truncated, X-SPARQL-Rows, Link, Location, Vary"
+# The ops layer's admission of queries (fair use per client, the reserved lane): an object with
+# ``enter(client, lane) -> ticket`` (ticket: ``charge(seconds)``, ``upgrade()``, ``close()``), raising a Problem.
+ADMISSION = "cec_kg.admission"
 
 
 @dataclass(frozen=True)
@@ -239,17 +242,11 @@ def answer(req: ProtocolRequest) -> Response:
             default_graphs, named_graphs = info.from_graphs, info.from_named
         job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
                   named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
-                  bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url)
+                  bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url,
+                  lane=lane_of(info, cfg))
         started = time.perf_counter()
         try:
-            try:
-                outcome = store.run(job, req.timeout)
-            except QuerySyntaxError:
-                if job.query == req.query:
-                    raise
-                # The parser reports the furthest position it reached, which may be in the LIMIT we
-                # appended: parse the query as sent for the message (and the answer, should it parse).
-                outcome = store.run(replace(job, query=req.query), req.timeout)
+            outcome = evaluate(store, job, req)
         except QueryTimeout:
             raise Problem(503, "Query timeout", f"the query ran longer than {req.timeout:g} s and was stopped. "
                           "Make it more selective (LIMIT, more specific patterns), or pass a larger timeout= "
@@ -290,6 +287,59 @@ def answer(req: ProtocolRequest) -> Response:
     if entry["truncated"]:
         resp.headers["X-SPARQL-Truncated"] = f"true; only the first {cap} rows were returned; add LIMIT/OFFSET to page"
     return resp
+
+
+def lane_of(info: guard.QueryInfo, cfg) -> str:
+    """``cheap`` for what is cheap by its shape (ASK, a lookup with a small outer LIMIT), else ``heavy``."""
+    if info.form == "ASK" or (info.limit is not None and info.limit <= int(cfg["CHEAP_MAX_LIMIT"])):
+        return "cheap"
+    return "heavy"
+
+
+def evaluate(store, job: Job, req: ProtocolRequest):
+    """``store.run`` under the admission the ops layer registered (``ADMISSION``: fair use per client and
+    the reserved lane; none in an app without it). A cheap query gets ``CHEAP_QUERY_SECONDS`` in its lane;
+    past that it is stopped and run again as a heavy query with the time it has left."""
+    cfg = current_app.config
+    admission = current_app.extensions.get(ADMISSION)
+    client = request.environ.get("cec_kg.client") or request.remote_addr or ""
+    ticket = admission.enter(client, job.lane) if admission else None
+    try:
+        if job.lane == "cheap":
+            in_lane = min(req.timeout, float(cfg["CHEAP_QUERY_SECONDS"]))
+            started = time.perf_counter()
+            try:
+                return _run(store, job, req, in_lane)
+            except QueryTimeout:
+                if req.timeout <= in_lane:
+                    raise
+            finally:
+                if ticket:
+                    ticket.charge(time.perf_counter() - started)
+            if ticket:
+                ticket.upgrade()            # 429 / 503 Busy when the heavy lane has no room for it
+            job = replace(job, lane="heavy")
+            req = replace(req, timeout=req.timeout - in_lane)
+        started = time.perf_counter()
+        try:
+            return _run(store, job, req, req.timeout)
+        finally:
+            if ticket:
+                ticket.charge(time.perf_counter() - started)
+    finally:
+        if ticket:
+            ticket.close()
+
+
+def _run(store, job: Job, req: ProtocolRequest, timeout: float):
+    try:
+        return store.run(job, timeout)
+    except QuerySyntaxError:
+        if job.query == req.query:
+            raise
+        # The parser reports the furthest position it reached, which may be in the LIMIT we
+        # appended: parse the query as sent for the message (and the answer, should it parse).
+        return store.run(replace(job, query=req.query), timeout)
 
 
 def _content_type(media_type: str) -> str:
@@ -358,4 +408,5 @@ def _setup(state) -> None:
     app.register_error_handler(StoreFailure, lambda e: _failure_response(e, app))
     if app.config.get("START_QUERY_WORKERS"):
         app.extensions["cec_kg.store"].start(workers=int(app.config["QUERY_WORKERS"]),
-                                             max_workers=int(app.config["MAX_QUERY_WORKERS"]))
+                                             max_workers=int(app.config["MAX_QUERY_WORKERS"]),
+                                             reserved=int(app.config.get("RESERVED_QUERY_WORKERS", 0)))

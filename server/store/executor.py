@@ -53,6 +53,7 @@ class Job:
     bounded: bool = False
     base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
     max_bytes: int | None = None      # the result body's byte cap (results.serialize)
+    lane: str = "heavy"               # "cheap" may use the query workers the pool reserves for it
 
 
 class StoreFailure(Exception):
@@ -206,6 +207,7 @@ def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
 class Worker:
     def __init__(self, pid: int, conn: Connection, isolated: bool):
         self.pid, self.conn, self.isolated = pid, conn, isolated
+        self.heavy = False
 
     def kill(self) -> None:
         try:
@@ -216,10 +218,12 @@ class Worker:
 
 
 class QueryPool:
-    """Killable query workers, ``size`` kept warm per serving process, at most ``max_size`` at once."""
+    """Killable query workers, ``size`` kept warm per serving process, at most ``max_size`` at once, of
+    which ``reserved`` only serve the cheap lane (heavy queries wait for one of the others)."""
 
-    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, sandbox: bool = True):
+    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, reserved: int = 0, sandbox: bool = True):
         self.size, self.max_size = size, max(size, max_size)
+        self.heavy_max = max(1, self.max_size - max(0, reserved))
         self._dir = tempfile.mkdtemp(prefix="cec-kg-pool-")
         self.path = os.path.join(self._dir, "zygote.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -241,6 +245,7 @@ class QueryPool:
         self._lock = threading.Condition()
         self._idle: list[Worker] = []
         self._count = 0
+        self._heavy = 0         # workers evaluating heavy-lane jobs
 
     def _ensure_process(self) -> None:
         if self._pid != os.getpid():   # forked (e.g. a granian worker): workers are per process
@@ -266,7 +271,7 @@ class QueryPool:
                 return
             with self._lock:
                 self._idle.append(worker)
-                self._lock.notify()
+                self._lock.notify_all()
 
     def _spawn(self) -> Worker:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -295,32 +300,40 @@ class QueryPool:
         with self._lock:
             return self._idle[0].isolated if self._idle else None
 
-    def _acquire(self, deadline: float) -> Worker:
+    def _acquire(self, deadline: float, heavy: bool = True) -> Worker:
         self._ensure_process()
         with self._lock:
             while True:
-                if self._idle:
-                    return self._idle.pop()
-                if self._count < self.max_size:
-                    self._count += 1
-                    break
+                if not heavy or self._heavy < self.heavy_max:
+                    if self._idle:
+                        worker = self._idle.pop()
+                        worker.heavy = heavy
+                        self._heavy += heavy
+                        return worker
+                    if self._count < self.max_size:
+                        self._count += 1
+                        self._heavy += heavy
+                        break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Busy()
                 self._lock.wait(remaining)
         try:
-            return self._spawn()
+            worker = self._spawn()
+            worker.heavy = heavy
+            return worker
         except BaseException:
             with self._lock:
                 self._count -= 1
-                self._lock.notify()
+                self._heavy -= heavy
+                self._lock.notify_all()
             raise
 
-    def _acquire_live(self, deadline: float) -> Worker:
+    def _acquire_live(self, deadline: float, heavy: bool = True) -> Worker:
         """A worker whose process still runs: an idle worker never writes, so a readable connection
         means its end was closed (killed from outside, or gone with the zygote)."""
         while True:
-            worker = self._acquire(deadline)
+            worker = self._acquire(deadline, heavy)
             if not worker.conn.poll(0):
                 return worker
             self._release(worker, healthy=False)
@@ -341,12 +354,15 @@ class QueryPool:
 
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
+            if worker.heavy:
+                worker.heavy = False
+                self._heavy -= 1
             if healthy:
                 self._idle.append(worker)
             else:
                 worker.kill()
                 self._count -= 1
-            self._lock.notify()
+            self._lock.notify_all()     # a waiter of either lane may proceed
             replenish = not healthy and self._count < self.size
         if replenish:
             self._replenish_async()
@@ -356,7 +372,7 @@ class QueryPool:
         EvaluationError."""
         deadline = time.monotonic() + timeout
         try:
-            worker = self._acquire_live(deadline)
+            worker = self._acquire_live(deadline, job.lane != "cheap")
         except OSError as e:
             raise Unavailable(f"no query worker could be started ({type(e).__name__})") from None
         healthy = False
