@@ -119,6 +119,9 @@ def add_serve(sub) -> None:
     limits.add_argument("--timeout", type=float, default=10.0, help="default query timeout, in seconds")
     limits.add_argument("--max-timeout", type=float, default=60.0,
                         help="cap on a request's timeout= parameter, in seconds")
+    limits.add_argument("--max-result-mb", type=float, default=32.0,
+                        help="largest result document, in MiB: a larger answer is cut at a row into a whole "
+                             "document and flagged in X-SPARQL-Truncated (0: no limit)")
     limits.add_argument("--cache-mb", type=int, default=64, help="result cache per worker process, in MiB (0: off)")
     fair = s.add_argument_group("fair use (per client: its address, or --client-header from a trusted proxy)")
     fair.add_argument("--fair-query-seconds", type=float, default=60.0,

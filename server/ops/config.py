@@ -17,6 +17,7 @@ QUERY_TIMEOUT = 10.0        # seconds, default per query
 MAX_QUERY_TIMEOUT = 60.0    # a request's `timeout` parameter is capped at this
 MAX_QUERY_BYTES = 64 * 1024
 MAX_RESULT_ROWS = 100_000
+MAX_RESULT_BYTES = 32 * 1024 * 1024     # a result document's size at most (cut at a row, announced; 0: none)
 MAX_NESTING = 64            # deepest { ( [ nesting accepted (a 5,000-deep query crashed Oxigraph server)
 
 # The SPARQL endpoint's process model and caches (see server/store/executor.py, server/protocol/cache.py).

@@ -42,6 +42,8 @@ def config_from_args(args) -> dict:
         config["FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
     if getattr(args, "client_header", None):
         config["CLIENT_HEADER"] = args.client_header
+    if getattr(args, "max_result_mb", None) is not None:
+        config["MAX_RESULT_BYTES"] = int(args.max_result_mb * 1024 * 1024)
     if getattr(args, "cache_mb", None) is not None:
         config["RESULT_CACHE_BYTES"] = args.cache_mb * 1024 * 1024
     return config

@@ -39,7 +39,8 @@ QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 GZIP_MIN_BYTES = 1024
 COMPRESSIBLE = re.compile(r"^(text/|application/(.*\+)?(json|xml)|application/(n-triples|n-quads|trig|ld\+json|javascript))")
-EXPOSED = "ETag, Retry-After, X-SPARQL-Row-Cap, X-SPARQL-Truncated, X-SPARQL-Rows, Link, Location, Vary"
+EXPOSED = ("ETag, Retry-After, X-SPARQL-Row-Cap, X-SPARQL-Byte-Cap, X-SPARQL-Truncated, X-SPARQL-Rows, Link, "
+           "Location, Vary, X-Request-Id")
 # The ops layer's admission of queries (fair use per client, the reserved lane): an object with
 # ``enter(client, lane) -> ticket`` (ticket: ``charge(seconds)``, ``upgrade()``, ``close()``), raising a Problem.
 ADMISSION = "cec_kg.admission"
@@ -243,7 +244,7 @@ def answer(req: ProtocolRequest) -> Response:
         job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
                   named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
                   bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url,
-                  lane=lane_of(info, cfg))
+                  lane=lane_of(info, cfg), max_bytes=int(cfg["MAX_RESULT_BYTES"]) or None)
         started = time.perf_counter()
         try:
             outcome = evaluate(store, job, req)
@@ -282,9 +283,16 @@ def answer(req: ProtocolRequest) -> Response:
     resp = Response(body, status=200, content_type=_content_type(entry["media_type"]), headers=headers)
     _result_headers(resp, tag, is_get)
     resp.headers["X-SPARQL-Row-Cap"] = str(cap)
+    byte_cap = int(cfg["MAX_RESULT_BYTES"])
+    if byte_cap:
+        resp.headers["X-SPARQL-Byte-Cap"] = str(byte_cap)
     if entry["rows"] is not None:
         resp.headers["X-SPARQL-Rows"] = str(entry["rows"])
-    if entry["truncated"]:
+    if entry["truncated"] == "bytes":
+        resp.headers["X-SPARQL-Truncated"] = (f"true; only the first {entry['rows']} rows were returned: the whole "
+                                              f"answer exceeds {byte_cap} bytes; add LIMIT/OFFSET to page, or "
+                                              "select fewer or shorter values")
+    elif entry["truncated"]:
         resp.headers["X-SPARQL-Truncated"] = f"true; only the first {cap} rows were returned; add LIMIT/OFFSET to page"
     return resp
 

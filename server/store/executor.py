@@ -137,7 +137,7 @@ def run_job(store, job: Job):
         kwargs["named_graphs"] = []       # a protocol dataset with no named graphs has none
     try:
         results = store.query(job.query, **kwargs)
-        return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded)
+        return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded, max_bytes=job.max_bytes)
     except SyntaxError as e:
         raise QuerySyntaxError(str(e)) from None
     except (ValueError, OSError, RuntimeError, TypeError) as e:
