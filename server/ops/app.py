@@ -10,7 +10,7 @@ from .. import store, web
 from ..linkeddata import discovery, resource, vocabulary
 from ..protocol import endpoint
 from . import config as default_config
-from . import health
+from . import health, openapi
 from .fairuse import FairUse
 from .front import Front
 
@@ -37,5 +37,5 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """The machine-facing routes, in the order they win (fixed routes before resource's ``/<name>``)."""
-    for module in (endpoint, health, resource, vocabulary, discovery):
+    for module in (endpoint, health, openapi, resource, vocabulary, discovery):
         app.register_blueprint(module.bp)

@@ -36,8 +36,14 @@ from .pages import Labeller, render_page
 def register(app) -> None:
     app.extensions["cec_kg.html_views"] = {
         "service": service_page, "dataset": dataset_page, "dumps": dumps_page,
-        "vocabulary": vocabulary_page, "shapes": shapes_page,
+        "vocabulary": vocabulary_page, "shapes": shapes_page, "openapi": openapi_page,
     }
+
+
+def openapi_page(spec: dict):
+    """The OpenAPI description for people: every operation with its parameters and answers."""
+    lang, _ = choose_lang(request)
+    return document_response(render_page("openapi.html", lang, spec=spec), "text/html", content_language=lang)
 
 
 # -- The SPARQL service: a query form in the site's layout ---------------------------------------------
