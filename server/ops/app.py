@@ -12,7 +12,7 @@ from ..protocol import endpoint
 from . import config as default_config
 from . import health, openapi
 from .fairuse import FairUse
-from .front import Front
+from .front import Front, InFlight
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -31,7 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
                          forwarded_allow_ips=app.config.get("FORWARDED_ALLOW_IPS"),
                          client_header=app.config.get("CLIENT_HEADER"),
                          max_url_bytes=int(app.config["MAX_URL_BYTES"]),
-                         max_header_bytes=int(app.config["MAX_HEADER_BYTES"]))
+                         max_header_bytes=int(app.config["MAX_HEADER_BYTES"]),
+                         inflight=app.extensions.setdefault("cec_kg.inflight", InFlight()))
     return app
 
 

@@ -121,6 +121,7 @@ def serve(args) -> int:
         "cec_kg:create_app",
         listener=listener,
         drain=store.close,
+        inflight=app.extensions.get("cec_kg.inflight"),
         interface=Interfaces.WSGI,
         workers=max(1, args.workers),
         blocking_threads=max(1, args.threads),

@@ -9,7 +9,8 @@ message, and every granian worker accepts on that one socket.
 **Clean stops.** SIGINT or SIGTERM, to the main process or to the whole process group, ends every
 process the server started within ``STOP_SECONDS``:
 
-1. granian's workers are asked to stop (SIGTERM): they stop accepting and finish what is in flight;
+1. granian's workers are asked to stop (SIGTERM): they stop accepting and finish what is in flight; a
+   worker with nothing in flight (``front.InFlight`` counts per process) is ended at once;
 2. after ``grace`` seconds whatever still runs is a slow query: ``drain`` ends the query processes
    (the spawner and its workers), so those requests are answered 503 with Retry-After at once;
 3. a worker still alive a moment later is killed (a granian worker was seen waiting in
@@ -81,11 +82,12 @@ class Server(MPServer):
     """granian's multi-process server, on our socket, with a bounded stop."""
 
     def __init__(self, target: str, *, listener: socket.socket, drain: Callable[[], None] = lambda: None,
-                 grace: float = 6.0, **kwargs):
+                 grace: float = 6.0, inflight=None, **kwargs):
         host, port = listener.getsockname()[:2]
         super().__init__(target, address=host, port=port, **kwargs)
         self.listener = listener
         self.drain = drain
+        self.inflight = inflight        # front.InFlight: requests in flight per worker
         self.grace = min(grace, STOP_SECONDS - 3.0)
 
     def _init_shared_socket(self):
@@ -101,8 +103,17 @@ class Server(MPServer):
     def _stop_workers(self):
         for wrk in self.wrks:
             wrk.terminate()
-        deadline = time.monotonic() + self.grace
-        self._join(deadline)
+        started = time.monotonic()
+        deadline = started + self.grace
+        while time.monotonic() < deadline and any(w.inner.is_alive() for w in self.wrks):
+            # A worker with no request in flight has nothing left to finish: end it now (a granian
+            # worker may otherwise linger after its server stopped).
+            if self.inflight is not None and time.monotonic() - started > 0.3:
+                for wrk in self.wrks:
+                    if wrk.inner.is_alive() and self.inflight.count(wrk.inner.pid) == 0:
+                        wrk.kill()
+            for wrk in self.wrks:
+                wrk.inner.join(0.05)
         if any(w.inner.is_alive() for w in self.wrks):
             self.drain()                   # in-flight queries end now, answered 503
             self._join(time.monotonic() + 1.5)
