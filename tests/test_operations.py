@@ -147,3 +147,97 @@ def test_stop_without_requests_in_flight_is_quick(data_dir):
         for pid in live_pids(process_group(server.proc.pid)):
             os.kill(pid, signal.SIGKILL)
         server.stop()
+
+
+# -- killed query processes ---------------------------------------------------------------------------------
+def children(pid: int) -> dict[int, int]:
+    """The live child processes of ``pid`` with their CPU time so far (clock ticks)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] not in (b"Z", b"X"):
+                found[int(entry)] = int(fields[11]) + int(fields[12])
+    return found
+
+
+def metric(server, name: str) -> float:
+    import re
+
+    text = requests.get(server.url("/metrics"), timeout=10).text
+    return float(re.search(rf"^cec_kg_{name}\{{[^}}]*\}} (\S+)$", text, re.M).group(1))
+
+
+@pytest.fixture(scope="module")
+def one_process(start_server, data_dir):
+    """One serving process (so /metrics and /health are always that process's)."""
+    return start_server("--data", str(data_dir), "--workers", "1", "--threads", "8", "--cache-mb", "0",
+                        "--timeout", "30", "--max-timeout", "30")
+
+
+def test_a_query_worker_killed_mid_query_loses_no_request(one_process):
+    spawner = requests.get(one_process.url("/health"), timeout=10).json()["query_workers"]["spawner_pid"]
+    retried_before = metric(one_process, "query_workers_retried")
+    outcome = {}
+
+    def run():
+        r = requests.get(one_process.url("/sparql"), params={"query": slow_query(n=36), "timeout": "30"}, timeout=60)
+        outcome.update(status=r.status_code, body=r.text[:300])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def busy_worker():
+        before = children(spawner)
+        time.sleep(0.1)
+        busy = [pid for pid, cpu in children(spawner).items() if cpu > before.get(pid, cpu)]
+        return busy[0] if len(busy) == 1 else None
+
+    worker = wait_until(busy_worker, 5)
+    assert worker, f"no query worker is evaluating the query: {children(spawner)}"
+    os.kill(worker, signal.SIGKILL)
+    thread.join(60)
+    assert outcome.get("status") == 200, outcome          # run again on a fresh worker
+    assert not live_pids([worker]), "the killed worker still runs"
+    assert metric(one_process, "query_workers_retried") == retried_before + 1
+
+
+def test_the_spawner_killed_mid_load_is_restarted_and_loses_no_request(one_process):
+    health = requests.get(one_process.url("/health"), timeout=10).json()["query_workers"]
+    spawner, restarts = health["spawner_pid"], health["spawner_restarts"]
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def load(i: int):
+        session = requests.Session()
+        n = 0
+        while not stop.is_set() and n < 400:
+            n += 1
+            r = session.get(one_process.url("/sparql"), params={"query": f"ASK {{ ?s ?p '{i}-{n}' }}"}, timeout=30)
+            statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    wait_until(lambda: len(statuses) >= 20, 10)
+    os.kill(spawner, signal.SIGKILL)
+
+    def restarted():
+        h = requests.get(one_process.url("/health"), timeout=10).json()["query_workers"]
+        return h if h["spawner"] == "running" and h["spawner_pid"] != spawner else None
+
+    h = wait_until(restarted, 10)
+    assert h and h["spawner_restarts"] == restarts + 1, h
+    after = len(statuses)
+    wait_until(lambda: len(statuses) >= after + 40, 15)
+    stop.set()
+    for th in threads:
+        th.join(30)
+    assert len(statuses) >= after + 40, "the load stopped after the restart"
+    lost = [s for s in statuses if s != 200]
+    assert not lost, f"{len(lost)} of {len(statuses)} requests were lost: {sorted(set(lost))}"
+    assert not live_pids([spawner])

@@ -127,7 +127,8 @@ def health():
     if pool is not None:
         spawner = pool.alive()
         body["query_workers"] = {"warm": pool.size, "max": pool.max_size, "network_isolated": pool.isolated,
-                                 "spawner_pid": pool.zygote_pid, "spawner": "running" if spawner else "gone"}
+                                 "spawner_pid": pool.zygote_pid, "spawner": "running" if spawner else "gone",
+                                 "spawner_restarts": pool.restarts}
         if not spawner:     # no query can be evaluated once the idle workers end: restart the service
             ok = False
             body.update(status="unavailable", error="the process that starts query workers has ended")

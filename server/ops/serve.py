@@ -117,6 +117,8 @@ def serve(args) -> int:
         print(f"cec-kg serve: {e}", file=sys.stderr)
         return 2
     store = app.extensions["cec_kg.store"]
+    if getattr(store, "pool", None) is not None:
+        store.pool.watch()          # a killed query-process spawner is started again
     server = Server(
         "cec_kg:create_app",
         listener=listener,
