@@ -65,15 +65,20 @@ class LiveServer:
     """A real `cec-kg serve` process on loopback; `url(path)` builds request URLs."""
 
     def __init__(self, *args: str, env: dict | None = None, ready_timeout: float = 120.0,
-                 command: list[str] | None = None, cwd: Path | None = None):
-        """``command``: how to run ``cec-kg`` (default: this interpreter's ``-m cec_kg``)."""
-        self.port = free_port()
+                 command: list[str] | None = None, cwd: Path | None = None, new_session: bool = False,
+                 port: int | None = None):
+        """``command``: how to run ``cec-kg`` (default: this interpreter's ``-m cec_kg``); ``new_session``:
+        in a process group of its own (its id is ``proc.pid``), to be signalled as a terminal would."""
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [*(command or [sys.executable, "-m", "cec_kg"]), "serve", "--host", "127.0.0.1", "--port",
                str(self.port), *args]
-        self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log", "w+")
+        # Appending (O_APPEND): the server's writes land at the end even while output() reads from the start.
+        log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"cec-kg-serve-{self.port}.log"
+        log_path.write_text("")
+        self.log = open(log_path, "a+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
-                                     env={**os.environ, **(env or {})})
+                                     env={**os.environ, **(env or {})}, start_new_session=new_session)
         self._wait(ready_timeout)
 
     def _wait(self, timeout: float) -> None:
@@ -94,6 +99,11 @@ class LiveServer:
     def url(self, path: str = "/") -> str:
         return self.base + path
 
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -102,7 +112,8 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +137,64 @@ def start_server():
     yield start
     for s in started:
         s.stop()
+
+
+def live_pids(pids) -> set[int]:
+    """Those of ``pids`` that are still processes (a zombie, already ended, does not count)."""
+    alive = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X"):
+                    alive.add(pid)
+        except OSError:
+            pass
+    return alive
+
+
+def process_group(pgid: int) -> set[int]:
+    """Every live process of the process group ``pgid``."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+                found.add(int(entry))
+    return found
+
+
+def wait_until(condition, timeout: float, interval: float = 0.05):
+    """Poll ``condition()`` until it is truthy (returned) or ``timeout`` seconds pass (its last value)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def raw_request(port: int, request: bytes, timeout: float = 30.0) -> tuple[int, dict, bytes]:
+    """Send ``request`` byte for byte (no client library normalises its path: ``..`` stays ``..``) and read
+    the whole answer (the request should say ``Connection: close``): (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        data = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
+    return int(lines[0].split()[1]), headers, body
+
+
+def raw_get(port: int, target: bytes, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    extra = b"".join(f"{k}: {v}\r\n".encode("latin-1") for k, v in (headers or {}).items())
+    return raw_request(port, b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + b"Connection: close\r\n\r\n")

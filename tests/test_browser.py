@@ -136,3 +136,20 @@ def test_query_form_runs_an_example_without_javascript(page, live_server):
     assert int(resp.headers["x-sparql-rows"]) == 12, "cq-01: the 12 factual records concerning Mexico"
     # The download is the browser's: its "request failed" (aborted navigation) is the only other event.
     assert not [p for p in page.problems if not p.startswith("request failed: ")], page.problems
+
+
+@pytest.mark.parametrize("path,selector,color", [
+    ("/", "header.site", "rgb(11, 79, 108)"),
+    ("/page/organization/cec", "header.site", "rgb(11, 79, 108)"),
+    ("/sparql", "header.site", "rgb(11, 79, 108)"),
+    ("/ontology", "nav.cec-kg-nav", "rgb(11, 79, 108)"),        # an inline <style>, allowed by its hash
+])
+def test_content_security_policy_blocks_nothing_the_pages_use(page, live_server, path, selector, color):
+    """Chromium enforces the policy: a refused style or script is a console error (page.problems), and
+    the styles really apply."""
+    page.set_extra_http_headers({"Accept": "text/html"})
+    resp = page.goto(live_server.url(path))
+    assert resp.status == 200 and "default-src 'none'" in resp.headers["content-security-policy"]
+    background = page.locator(selector).first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == color, f"{path}: {selector} is {background}: a style was refused"
+    assert not page.problems, page.problems

@@ -153,7 +153,9 @@ def test_search_manzanillo_reaches_the_factual_record(session, live_server):
     pg.goto(live_server.url("/"))
     box = pg.locator("header form.site-search input[name=q]")
     box.fill("manzanillo")
-    pg.wait_for_function("document.querySelectorAll('#search-suggestions option').length > 0")
+    # Awaited with a selector, not wait_for_function: that evaluates a string, which the pages' policy
+    # (script-src 'self', no 'unsafe-eval') refuses.
+    pg.wait_for_selector("#search-suggestions option", state="attached")
     assert "Wetlands in Manzanillo" in pg.locator("#search-suggestions").inner_html(), "suggested while typing"
     with pg.expect_navigation():
         box.press("Enter")

@@ -7,6 +7,8 @@ import sys
 import pytest
 import requests
 
+from conftest import free_port
+
 CEC = "https://w3id.org/cec-kg/id/organization/cec"
 DATA = """@prefix ex: <http://example.org/> .
 ex:g1 { ex:a ex:p "one" . ex:b ex:p "two" . }
@@ -64,6 +66,6 @@ def test_load_errors_are_messages(args, message):
 def test_serve_bad_data_is_a_message(tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text("this is not turtle", encoding="utf-8")
-    run = cli("serve", "--port", "1", "--data", str(bad), timeout=60)
+    run = cli("serve", "--port", str(free_port()), "--data", str(bad), timeout=60)
     assert run.returncode != 0
     assert "bad.ttl" in run.stderr and "Traceback" not in run.stderr, run.stderr

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlparse
 
 import pytest
 import requests
+from conftest import raw_get
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
@@ -180,8 +182,17 @@ def test_dump_ranges(live_server, session, dumps):
 def test_dumps_index_page(live_server, session):
     r = session.get(live_server.url("/dumps/"), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=60)
     assert r.status_code == 200 and "Téléchargements" in r.text and "cec-kg.trig.gz" in r.text
-    assert session.get(live_server.url("/dumps/../../etc/passwd"), timeout=30).status_code == 404
     assert session.get(live_server.url("/dumps/nope.ttl"), timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize("target", [b"/dumps/../../etc/passwd", b"/dumps/..%2f..%2fetc%2fpasswd",
+                                    b"/dumps/%2e%2e/%2e%2e/etc/passwd", b"/dumps/../SHA256SUMS/../../pyproject.toml"])
+def test_dump_traversal_sent_as_raw_bytes_is_404(live_server, target):
+    """Byte for byte over a socket (requests removes the dot segments): never a file outside the dumps."""
+    status, _, body = raw_get(live_server.port, target, {"Accept": "application/json"})
+    assert status == 404 and b"root:" not in body and b"[project]" not in body, (target, status, body[:200])
+    detail = json.loads(body)["detail"]
+    assert ".." in detail or "%2f" in detail.lower() or "%2e" in detail.lower(), detail
 
 
 def test_home_page_entry_points_and_live_counts(live_server, session, void):

@@ -98,7 +98,11 @@ def add_serve(sub) -> None:
                        description="Serve the CEC graph (validated first) or your own RDF: the SPARQL 1.1 endpoint "
                                    "at /sparql, every IRI dereferenceable, and pages for people at /. Stop it with Ctrl-C.")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
-    s.add_argument("--port", type=int, default=8080, help="TCP port to listen on")
+    s.add_argument("--port", type=int, default=8080,
+                   help="TCP port to listen on; a port in use is an error (exit status 1)")
+    s.add_argument("--reuse-port", action="store_true",
+                   help="share the port with other servers started with --reuse-port (SO_REUSEPORT: the kernel "
+                        "splits connections between them); without it a second server on the port is refused")
     what = s.add_argument_group("what to serve (default: the CEC graph)")
     what.add_argument("--data", action="append", metavar="PATH",
                       help="RDF file or directory to serve instead of the CEC graph (repeatable; Turtle, TriG, "
@@ -115,7 +119,38 @@ def add_serve(sub) -> None:
     limits.add_argument("--timeout", type=float, default=10.0, help="default query timeout, in seconds")
     limits.add_argument("--max-timeout", type=float, default=60.0,
                         help="cap on a request's timeout= parameter, in seconds")
+    limits.add_argument("--max-result-mb", type=float, default=32.0,
+                        help="largest result document, in MiB: a larger answer is cut at a row into a whole "
+                             "document and flagged in X-SPARQL-Truncated (0: no limit)")
     limits.add_argument("--cache-mb", type=int, default=64, help="result cache per worker process, in MiB (0: off)")
+    fair = s.add_argument_group("fair use (per client: its address, or --client-header from a trusted proxy)")
+    fair.add_argument("--fair-query-seconds", type=float, default=60.0,
+                      help="seconds of query time a client may use per minute; over it, 429 with Retry-After "
+                           "(0: no budget)")
+    fair.add_argument("--fair-concurrent-queries", type=int, default=5,
+                      help="queries a client may have running at once; one more is answered 429 (0: no limit)")
+    fair.add_argument("--reserved-threads", type=int, default=2,
+                      help="request threads per worker process that heavy queries never take: pages, documents "
+                           "and cheap queries (ASK, small LIMIT) never wait behind slow queries")
+    fair.add_argument("--reserved-query-workers", type=int, default=1,
+                      help="query processes per worker process kept for cheap queries")
+    fair.add_argument("--cheap-query-seconds", type=float, default=1.0,
+                      help="time a cheap query may run in the reserved lane; past it, it runs again as a heavy "
+                           "query with the time it has left")
+    fair.add_argument("--cheap-max-limit", type=int, default=1000,
+                      help="a query whose outer LIMIT is at most this counts as a cheap lookup")
+    ops = s.add_argument_group("operations")
+    ops.add_argument("--access-log", metavar="PATH", default="-",
+                     help="where to write the access log, one JSON line per request with its X-Request-Id "
+                          "('-': stderr; 'off': none)")
+    proxy = s.add_argument_group("behind a proxy")
+    proxy.add_argument("--forwarded-allow-ips", metavar="ADDRESSES",
+                       help="comma-separated addresses or networks of the proxies whose X-Forwarded-Proto, "
+                            "X-Forwarded-Host and X-Forwarded-For are believed ('*': any); they shape links, "
+                            "robots.txt, sitemap.xml and who the client is (default: nobody's)")
+    proxy.add_argument("--client-header", metavar="NAME",
+                       help="a header those proxies set to name the client (e.g. X-Real-IP, or a user or key "
+                            "id), used for fair use and the access log instead of X-Forwarded-For")
     procs = s.add_argument_group("processes")
     procs.add_argument("--workers", type=int, default=2, help="HTTP worker processes (granian)")
     procs.add_argument("--threads", type=int, default=8, help="request threads per worker process")

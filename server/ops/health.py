@@ -96,28 +96,39 @@ def _record(resp):
     return resp
 
 
+HEALTH_TIMEOUT = 2.0     # seconds the backend gets to answer /health's ASK {}
+
+
 @bp.route("/health")
 def health():
+    """``ok``; ``degraded`` (200: a remote backend is down or failing, our own pages, documents and
+    /health still answer what they can, queries get 502/503 with Retry-After, and it recovers on
+    its own); ``unavailable`` (503: this service cannot evaluate queries until it is restarted)."""
     store = get_store()
+    degraded = False
     try:
-        bool(store.query("ASK {}"))     # the backend answers
+        store.ping(HEALTH_TIMEOUT)      # the backend answers
         sizes = current_app.extensions.setdefault("cec_kg.sizes", {})
         size = sizes.get(store.content_hash())
         if size is None:
             size = sizes[store.content_hash()] = store.size()
         ok = True
-    except Exception as e:  # noqa: BLE001 - a health check reports any backend failure as 503
+    except Exception as e:  # noqa: BLE001 - a health check reports any backend failure, never raises
         size, ok, error = None, False, f"{type(e).__name__}: {e}"
-    body = {"status": "ok" if ok else "unavailable", "backend": store.kind, "triples": size, "pid": os.getpid()}
+        degraded = store.kind == "remote"
+    status = "ok" if ok else "degraded" if degraded else "unavailable"
+    body = {"status": status, "backend": store.kind, "triples": size, "pid": os.getpid()}
     if ok:
         body["content_hash"] = store.content_hash()
     else:
         body["error"] = error
+        ok = degraded       # 200: restarting this service would not bring the backend back
     pool = getattr(store, "pool", None)
     if pool is not None:
         spawner = pool.alive()
         body["query_workers"] = {"warm": pool.size, "max": pool.max_size, "network_isolated": pool.isolated,
-                                 "spawner_pid": pool.zygote_pid, "spawner": "running" if spawner else "gone"}
+                                 "spawner_pid": pool.zygote_pid, "spawner": "running" if spawner else "gone",
+                                 "spawner_restarts": pool.restarts}
         if not spawner:     # no query can be evaluated once the idle workers end: restart the service
             ok = False
             body.update(status="unavailable", error="the process that starts query workers has ended")

@@ -29,9 +29,21 @@ def config_from_args(args) -> dict:
     if getattr(args, "license", None):
         config["LICENSE"] = args.license
     for attr, key in (("timeout", "QUERY_TIMEOUT"), ("max_timeout", "MAX_QUERY_TIMEOUT"),
-                      ("query_workers", "QUERY_WORKERS"), ("max_query_workers", "MAX_QUERY_WORKERS")):
+                      ("query_workers", "QUERY_WORKERS"), ("max_query_workers", "MAX_QUERY_WORKERS"),
+                      ("threads", "THREADS"), ("fair_query_seconds", "FAIR_QUERY_SECONDS"),
+                      ("fair_concurrent_queries", "FAIR_CONCURRENT_QUERIES"), ("reserved_threads", "RESERVED_THREADS"),
+                      ("reserved_query_workers", "RESERVED_QUERY_WORKERS"),
+                      ("cheap_query_seconds", "CHEAP_QUERY_SECONDS"), ("cheap_max_limit", "CHEAP_MAX_LIMIT")):
         if getattr(args, attr, None) is not None:
             config[key] = getattr(args, attr)
+    if getattr(args, "access_log", None) and args.access_log != "off":
+        config["ACCESS_LOG"] = "-" if args.access_log == "-" else str(Path(args.access_log).absolute())
+    if getattr(args, "forwarded_allow_ips", None):
+        config["FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
+    if getattr(args, "client_header", None):
+        config["CLIENT_HEADER"] = args.client_header
+    if getattr(args, "max_result_mb", None) is not None:
+        config["MAX_RESULT_BYTES"] = int(args.max_result_mb * 1024 * 1024)
     if getattr(args, "cache_mb", None) is not None:
         config["RESULT_CACHE_BYTES"] = args.cache_mb * 1024 * 1024
     return config
@@ -67,10 +79,22 @@ def validated_cec_graph() -> bool:
 
 def serve(args) -> int:
     from granian.constants import Interfaces
-    from granian.server import Server
+    from granian.http import HTTP1Settings
 
     from .app import create_app
+    from .front import HEADER_BUFFER_BYTES
+    from .server import PortInUse, Server, bind, die_with_parent
 
+    # The port first: a port in use fails at once, before minutes of loading (and never shares it).
+    try:
+        listener = bind(args.host, args.port, reuse_port=getattr(args, "reuse_port", False))
+    except PortInUse:
+        print(f"cec-kg serve: port {args.port} is in use on {args.host} (another server listens there): stop it, "
+              "or choose another --port", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"cec-kg serve: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
+        return 1
     config = config_from_args(args)
     if not (config.get("DATA") or config.get("STORE_DIR") or config.get("BACKEND")) and not args.skip_validation:
         if not validated_cec_graph():
@@ -94,26 +118,42 @@ def serve(args) -> int:
     except (ValueError, OSError) as e:
         print(f"cec-kg serve: {e}", file=sys.stderr)
         return 2
+    store = app.extensions["cec_kg.store"]
+    if getattr(store, "pool", None) is not None:
+        store.pool.watch()          # a killed query-process spawner is started again
     server = Server(
         "cec_kg:create_app",
-        address=args.host,
-        port=args.port,
+        listener=listener,
+        drain=store.close,
+        inflight=app.extensions.get("cec_kg.inflight"),
         interface=Interfaces.WSGI,
         workers=max(1, args.workers),
         blocking_threads=max(1, args.threads),
         backlog=2048,
+        # Heads up to 1 MiB reach us, so that ours (front.MAX_HEADER_BYTES) answer 431 with a problem body.
+        http1_settings=HTTP1Settings(max_buffer_size=HEADER_BUFFER_BYTES),
         log_access=False,
         factory=True,
     )
-    print(f"cec-kg: serving {app.extensions['cec_kg.store'].kind} store on http://{args.host}:{args.port}/sparql "
+    print(f"cec-kg: serving {store.kind} store on http://{args.host}:{args.port}/sparql "
           f"({args.workers} workers x {args.threads} threads)", flush=True)
+
+    def worker_app(*_):
+        die_with_parent()           # a granian worker never outlives the main process
+        return app
+
     try:
         if forked:
-            server.serve(target_loader=lambda *_: app, wrap_loader=False)
+            server.serve(target_loader=worker_app, wrap_loader=False)
         else:
             server.serve()
+    except PortInUse:
+        print(f"cec-kg serve: port {args.port} is in use on {args.host}: stop the other server, or choose "
+              "another --port", file=sys.stderr)
+        return 1
     finally:
-        app.extensions["cec_kg.store"].close()
+        store.close()
+        listener.close()
     return 0
 
 

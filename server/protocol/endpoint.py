@@ -26,7 +26,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..problems import Problem
 from ..store import get_store, guard
 from ..store.geo import GEO_RESULTS
-from ..store.executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout, Unavailable
+from ..store import failure_problem
+from ..store.executor import (BackendError, BackendUnavailable, Busy, EvaluationError, Job, QuerySyntaxError,
+                              QueryTimeout, StoreFailure, Unavailable)
 from ..store.results import RDF, RESULTS
 from .hints import hint
 from .http import html_view
@@ -41,7 +43,11 @@ QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 GZIP_MIN_BYTES = 1024
 COMPRESSIBLE = re.compile(r"^(text/|application/(.*\+)?(json|xml)|application/(n-triples|n-quads|trig|ld\+json|javascript))")
-EXPOSED = "ETag, Retry-After, X-SPARQL-Row-Cap, X-SPARQL-Truncated, X-SPARQL-Rows, Link, Location, Vary"
+EXPOSED = ("ETag, Retry-After, X-SPARQL-Row-Cap, X-SPARQL-Byte-Cap, X-SPARQL-Truncated, X-SPARQL-Rows, Link, "
+           "Location, Vary, X-Request-Id")
+# The ops layer's admission of queries (fair use per client, the reserved lane): an object with
+# ``enter(client, lane) -> ticket`` (ticket: ``charge(seconds)``, ``upgrade()``, ``close()``), raising a Problem.
+ADMISSION = "cec_kg.admission"
 
 
 @dataclass(frozen=True)
@@ -266,11 +272,71 @@ def answer(req: ProtocolRequest) -> Response:
     resp = Response(body, status=200, content_type=_content_type(entry["media_type"]), headers=headers)
     _result_headers(resp, tag, is_get)
     resp.headers["X-SPARQL-Row-Cap"] = str(cap)
+    byte_cap = int(cfg["MAX_RESULT_BYTES"])
+    if byte_cap:
+        resp.headers["X-SPARQL-Byte-Cap"] = str(byte_cap)
     if entry["rows"] is not None:
         resp.headers["X-SPARQL-Rows"] = str(entry["rows"])
-    if entry["truncated"]:
+    if entry["truncated"] == "bytes":
+        resp.headers["X-SPARQL-Truncated"] = (f"true; only the first {entry['rows']} rows were returned: the whole "
+                                              f"answer exceeds {byte_cap} bytes; add LIMIT/OFFSET to page, or "
+                                              "select fewer or shorter values")
+    elif entry["truncated"]:
         resp.headers["X-SPARQL-Truncated"] = f"true; only the first {cap} rows were returned; add LIMIT/OFFSET to page"
     return resp
+
+
+def lane_of(info: guard.QueryInfo, cfg) -> str:
+    """``cheap`` for what is cheap by its shape (ASK, a lookup with a small outer LIMIT), else ``heavy``."""
+    if info.form == "ASK" or (info.limit is not None and info.limit <= int(cfg["CHEAP_MAX_LIMIT"])):
+        return "cheap"
+    return "heavy"
+
+
+def admitted(store, job: Job, req: ProtocolRequest):
+    """``store.run`` under the admission the ops layer registered (``ADMISSION``: fair use per client and
+    the reserved lane; none in an app without it). A cheap query gets ``CHEAP_QUERY_SECONDS`` in its lane;
+    past that it is stopped and run again as a heavy query with the time it has left."""
+    cfg = current_app.config
+    admission = current_app.extensions.get(ADMISSION)
+    client = request.environ.get("cec_kg.client") or request.remote_addr or ""
+    ticket = admission.enter(client, job.lane) if admission else None
+    try:
+        if job.lane == "cheap":
+            in_lane = min(req.timeout, float(cfg["CHEAP_QUERY_SECONDS"]))
+            started = time.perf_counter()
+            try:
+                return _run(store, job, req, in_lane)
+            except QueryTimeout:
+                if req.timeout <= in_lane:
+                    raise
+            finally:
+                if ticket:
+                    ticket.charge(time.perf_counter() - started)
+            if ticket:
+                ticket.upgrade()            # 429 / 503 Busy when the heavy lane has no room for it
+            job = replace(job, lane="heavy")
+            req = replace(req, timeout=req.timeout - in_lane)
+        started = time.perf_counter()
+        try:
+            return _run(store, job, req, req.timeout)
+        finally:
+            if ticket:
+                ticket.charge(time.perf_counter() - started)
+    finally:
+        if ticket:
+            ticket.close()
+
+
+def _run(store, job: Job, req: ProtocolRequest, timeout: float):
+    try:
+        return store.run(job, timeout)
+    except QuerySyntaxError:
+        if job.query == req.query:
+            raise
+        # The parser reports the furthest position it reached, which may be in the LIMIT we
+        # appended: parse the query as sent for the message (and the answer, should it parse).
+        return store.run(replace(job, query=req.query), timeout)
 
 
 def result_etag(req: ProtocolRequest, media_type: str) -> str:
@@ -303,17 +369,11 @@ def evaluate(req: ProtocolRequest, info: guard.QueryInfo, media_type: str) -> tu
     job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
               named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
               bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url,
-              prefixes=info.prefixes, variable_order=info.variable_order, substitutions=req.substitutions)
+              prefixes=info.prefixes, variable_order=info.variable_order, substitutions=req.substitutions,
+              lane=lane_of(info, cfg), max_bytes=int(cfg["MAX_RESULT_BYTES"]) or None)
     started = time.perf_counter()
     try:
-        try:
-            outcome = store.run(job, req.timeout)
-        except QuerySyntaxError:
-            if job.query == req.query:
-                raise
-            # The parser reports the furthest position it reached, which may be in the LIMIT we
-            # appended: parse the query as sent for the message (and the answer, should it parse).
-            outcome = store.run(replace(job, query=req.query), req.timeout)
+        outcome = admitted(store, job, req)
     except QueryTimeout:
         raise Problem(503, "Query timeout", f"the query ran longer than {req.timeout:g} s and was stopped. "
                       "Make it more selective (LIMIT, more specific patterns), or pass a larger timeout= "
@@ -326,10 +386,15 @@ def evaluate(req: ProtocolRequest, info: guard.QueryInfo, media_type: str) -> tu
         raise Problem(503, "Query service unavailable", f"{e}: the service cannot evaluate queries until "
                       "it is restarted (its /health says so too); retry later.",
                       {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
+    except (BackendError, BackendUnavailable) as e:
+        raise failure_problem(e, int(cfg["RETRY_AFTER"])) from None
     except QuerySyntaxError as e:
         raise syntax_problem(str(e), req.query) from None
     except EvaluationError as e:
-        raise Problem(400 if store.kind == "embedded" else 502, "Query evaluation failed", str(e)) from None
+        if store.kind == "embedded":
+            raise Problem(400, "Query evaluation failed", str(e)) from None
+        raise Problem(502, "Query evaluation failed", f"{e}; retry later, or simplify the query.",
+                      {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
     g.sparql_seconds = time.perf_counter() - started
     entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
              "truncated": outcome.truncated, "gz": None, "seconds": g.sparql_seconds}
@@ -379,6 +444,13 @@ def finish_response(resp: Response) -> Response:
     return resp
 
 
+def _failure_response(exc: StoreFailure, app) -> Response:
+    from ..problems import problem_response
+
+    problem = failure_problem(exc, int(app.config["RETRY_AFTER"]))
+    return problem_response(problem.code, problem.title, problem.description, problem.extra_headers)
+
+
 @bp.record_once
 def _setup(state) -> None:
     """Per-app state of the endpoint: the result cache and (when serving) the killable query workers."""
@@ -391,6 +463,10 @@ def _setup(state) -> None:
 
         app.wsgi_app = app.extensions["cec_kg.replay_cache"] = ReplayCache(
             app.wsgi_app, int(app.config["RESULT_CACHE_BYTES"]) // 2)
+    # A store failure met anywhere else (a page's or document's own queries, the content hash of a remote
+    # store unreachable since start-up) is a 502/503 problem with Retry-After, never a bare 500.
+    app.register_error_handler(StoreFailure, lambda e: _failure_response(e, app))
     if app.config.get("START_QUERY_WORKERS"):
         app.extensions["cec_kg.store"].start(workers=int(app.config["QUERY_WORKERS"]),
-                                             max_workers=int(app.config["MAX_QUERY_WORKERS"]))
+                                             max_workers=int(app.config["MAX_QUERY_WORKERS"]),
+                                             reserved=int(app.config.get("RESERVED_QUERY_WORKERS", 0)))

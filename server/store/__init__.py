@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from ..problems import Problem
 from .base import Store
+from .executor import StoreFailure
 
 EXTENSION = "cec_kg.store"
 
@@ -49,3 +51,11 @@ def get_search():
 def get_store() -> Store:
     """The one accessor of the graph for request handlers."""
     return current_app.extensions[EXTENSION]
+
+
+def failure_problem(exc: StoreFailure, retry_after: int) -> Problem:
+    """The answer to a store failure met outside the endpoint's own handling (pages, documents, /health
+    statistics): 502 or 503 with Retry-After and what happened, never a bare 500."""
+    detail = str(exc) or "the store did not answer in time"
+    return Problem(exc.status, exc.title, f"{detail}; this is not a fault of your request: retry in "
+                   f"{retry_after} s.", {"Retry-After": str(retry_after)})

@@ -55,6 +55,10 @@ class Store:
         QuerySyntaxError, EvaluationError or executor.Busy."""
         raise NotImplementedError
 
+    def ping(self, timeout: float) -> None:
+        """Raise unless the store answers a trivial query within ``timeout`` seconds."""
+        bool(self.query("ASK {}"))
+
     def graphs(self) -> list[str]:
         """IRIs of the named graphs, sorted."""
         raise NotImplementedError
@@ -67,7 +71,7 @@ class Store:
         """A short hash that changes whenever the data changes (ETags build on it)."""
         raise NotImplementedError
 
-    def start(self, *, workers: int = 2, max_workers: int = 4) -> None:
+    def start(self, *, workers: int = 2, max_workers: int = 4, reserved: int = 0) -> None:
         """Prepare for serving (e.g. fork query workers); call once, before serving threads start."""
 
     def close(self) -> None:

@@ -101,10 +101,10 @@ class EmbeddedStore(Store):
             return ox.Store.read_only(str(self._dir))
         return self._store
 
-    def start(self, *, workers: int = 2, max_workers: int = 4) -> None:
+    def start(self, *, workers: int = 2, max_workers: int = 4, reserved: int = 0) -> None:
         if self._dir is not None:
             self._store = None          # never fork an open RocksDB handle; reopen after the fork
-        self.pool = QueryPool(self._open_for_worker, size=workers, max_size=max_workers)
+        self.pool = QueryPool(self._open_for_worker, size=workers, max_size=max_workers, reserved=reserved)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -14,7 +14,9 @@ Process tree::
 
 Every process that serves HTTP (e.g. granian's worker processes, forked later) reaches the zygote
 through its socket path, so workers are never forked from a multi-threaded process. Workers and
-the zygote die with their parent (PR_SET_PDEATHSIG). Where the kernel allows it (root, CAP_SYS_ADMIN)
+the zygote die with their parent (PR_SET_PDEATHSIG). A zygote that ends is started again on the same
+path by a watcher thread of the server process (``QueryPool.watch``); a job whose worker dies under
+it runs again once on a new worker. Where the kernel allows it (root, CAP_SYS_ADMIN)
 each worker also moves into an empty network namespace: even a query that slipped past the
 SERVICE check could not reach the network.
 """
@@ -22,10 +24,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import mmap
 import os
 import pickle
 import signal
 import socket
+import struct
 import tempfile
 import threading
 import time
@@ -55,18 +59,45 @@ class Job:
     prefixes: tuple[tuple[str, str], ...] = ()    # the query's PREFIXes: Turtle and TriG answers use them
     variable_order: tuple[str, ...] | None = None  # SELECT *: columns in the order the query names them
     substitutions: tuple = ()         # ((variable name, pyoxigraph term), …): saved queries' parameters
+    max_bytes: int | None = None      # the result body's byte cap (results.serialize)
+    lane: str = "heavy"               # "cheap" may use the query workers the pool reserves for it
 
 
-class QueryTimeout(Exception):
-    """The query ran longer than its timeout; its worker was killed."""
+class StoreFailure(Exception):
+    """The store could not answer, through no fault of the query: answered 5xx with Retry-After
+    (``store.failure_problem``), wherever it happens (the endpoint, a page, a document)."""
+
+    status, title = 503, "Service Unavailable"
 
 
-class Busy(Exception):
+class QueryTimeout(StoreFailure):
+    """The query ran longer than its timeout; its worker was killed (or our backend connection closed)."""
+
+    title = "Query timeout"
+
+
+class Busy(StoreFailure):
     """No worker became free before the deadline."""
 
+    title = "Busy"
 
-class Unavailable(Exception):
+
+class Unavailable(StoreFailure):
     """No query worker can be started: the process that forks them is gone (see ``QueryPool.alive``)."""
+
+    title = "Query service unavailable"
+
+
+class BackendUnavailable(StoreFailure):
+    """The remote SPARQL backend cannot be reached (refused, reset, unknown host) or says it is unavailable."""
+
+    title = "Backend unavailable"
+
+
+class BackendError(StoreFailure):
+    """The remote backend answered something we cannot use: an error status, or not SPARQL results."""
+
+    status, title = 502, "Bad Gateway"
 
 
 class QuerySyntaxError(Exception):
@@ -116,7 +147,7 @@ def run_job(store, job: Job):
     try:
         results = store.query(job.query, **kwargs)
         return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
-                         prefixes=dict(job.prefixes), variable_order=job.variable_order)
+                         prefixes=dict(job.prefixes), variable_order=job.variable_order, max_bytes=job.max_bytes)
     except SyntaxError as e:
         raise QuerySyntaxError(str(e)) from None
     except (ValueError, OSError, RuntimeError, TypeError) as e:
@@ -159,7 +190,9 @@ def _with_big_stack(fn, *args) -> None:
 def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
     _die_with_parent()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # workers are reaped by the kernel
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C or SIGTERM to the process group must not end a query in flight: the serving process
+    # decides (it lets queries finish, then kills this process; its workers die with it).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
@@ -184,6 +217,7 @@ def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
 class Worker:
     def __init__(self, pid: int, conn: Connection, isolated: bool):
         self.pid, self.conn, self.isolated = pid, conn, isolated
+        self.heavy = False
 
     def kill(self) -> None:
         try:
@@ -194,31 +228,77 @@ class Worker:
 
 
 class QueryPool:
-    """Killable query workers, ``size`` kept warm per serving process, at most ``max_size`` at once."""
+    """Killable query workers, ``size`` kept warm per serving process, at most ``max_size`` at once, of
+    which ``reserved`` only serve the cheap lane (heavy queries wait for one of the others)."""
 
-    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, sandbox: bool = True):
+    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, reserved: int = 0, sandbox: bool = True):
         self.size, self.max_size = size, max(size, max_size)
+        self.heavy_max = max(1, self.max_size - max(0, reserved))
         self._dir = tempfile.mkdtemp(prefix="cec-kg-pool-")
         self.path = os.path.join(self._dir, "zygote.sock")
+        self._open_store, self._sandbox = open_store, sandbox
+        # The zygote's pid and how often it was restarted, seen by every process forked from this one.
+        self._shared = mmap.mmap(-1, 16)
+        self._closed = False
+        self.owner = os.getpid()
+        self._start_zygote()
+        self.stats = {"spawned": 0, "killed": 0, "timeouts": 0, "jobs": 0, "retried": 0}
+        self._reset()
+
+    def _start_zygote(self) -> None:
+        """Fork the zygote, listening on ``path`` (the same path for its successors: the serving
+        processes that know it need no news of a restart)."""
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
         listener.bind(self.path)
         listener.listen(64)
-        self.owner = os.getpid()
-        self.zygote_pid = os.fork()
-        if self.zygote_pid == 0:
+        pid = os.fork()
+        if pid == 0:
             try:
-                _zygote(listener, open_store, sandbox)
+                _zygote(listener, self._open_store, self._sandbox)
             finally:
                 os._exit(0)
         listener.close()
-        self.stats = {"spawned": 0, "killed": 0, "timeouts": 0, "jobs": 0}
-        self._reset()
+        struct.pack_into("<q", self._shared, 0, pid)
+
+    @property
+    def zygote_pid(self) -> int:
+        return struct.unpack_from("<q", self._shared, 0)[0]
+
+    @property
+    def restarts(self) -> int:
+        return struct.unpack_from("<q", self._shared, 8)[0]
+
+    def watch(self, interval: float = 0.2) -> None:
+        """In the process that made the pool (before it starts serving): restart the zygote whenever it
+        ends (killed, e.g. by the OOM killer), from a thread kept for the purpose. A zygote dies with the
+        thread that forked it (PR_SET_PDEATHSIG): this one never ends while the pool is open."""
+        if os.getpid() != self.owner:
+            return
+
+        def loop():
+            while not self._closed:
+                try:
+                    ended = os.waitpid(self.zygote_pid, os.WNOHANG)[0] != 0
+                except ChildProcessError:
+                    ended = True
+                if ended and not self._closed:
+                    log.warning("the query-process spawner %s ended; starting another", self.zygote_pid)
+                    self._start_zygote()
+                    struct.pack_into("<q", self._shared, 8, self.restarts + 1)
+                time.sleep(interval)
+
+        threading.Thread(target=loop, name="query-spawner-watch", daemon=True).start()
 
     def _reset(self) -> None:
         self._pid = os.getpid()
         self._lock = threading.Condition()
         self._idle: list[Worker] = []
         self._count = 0
+        self._heavy = 0         # workers evaluating heavy-lane jobs
 
     def _ensure_process(self) -> None:
         if self._pid != os.getpid():   # forked (e.g. a granian worker): workers are per process
@@ -244,7 +324,7 @@ class QueryPool:
                 return
             with self._lock:
                 self._idle.append(worker)
-                self._lock.notify()
+                self._lock.notify_all()
 
     def _spawn(self) -> Worker:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -273,32 +353,40 @@ class QueryPool:
         with self._lock:
             return self._idle[0].isolated if self._idle else None
 
-    def _acquire(self, deadline: float) -> Worker:
+    def _acquire(self, deadline: float, heavy: bool = True) -> Worker:
         self._ensure_process()
         with self._lock:
             while True:
-                if self._idle:
-                    return self._idle.pop()
-                if self._count < self.max_size:
-                    self._count += 1
-                    break
+                if not heavy or self._heavy < self.heavy_max:
+                    if self._idle:
+                        worker = self._idle.pop()
+                        worker.heavy = heavy
+                        self._heavy += heavy
+                        return worker
+                    if self._count < self.max_size:
+                        self._count += 1
+                        self._heavy += heavy
+                        break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Busy()
                 self._lock.wait(remaining)
         try:
-            return self._spawn()
+            worker = self._spawn()
+            worker.heavy = heavy
+            return worker
         except BaseException:
             with self._lock:
                 self._count -= 1
-                self._lock.notify()
+                self._heavy -= heavy
+                self._lock.notify_all()
             raise
 
-    def _acquire_live(self, deadline: float) -> Worker:
+    def _acquire_live(self, deadline: float, heavy: bool = True) -> Worker:
         """A worker whose process still runs: an idle worker never writes, so a readable connection
         means its end was closed (killed from outside, or gone with the zygote)."""
         while True:
-            worker = self._acquire(deadline)
+            worker = self._acquire(deadline, heavy)
             if not worker.conn.poll(0):
                 return worker
             self._release(worker, healthy=False)
@@ -319,47 +407,79 @@ class QueryPool:
 
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
+            if worker.heavy:
+                worker.heavy = False
+                self._heavy -= 1
             if healthy:
                 self._idle.append(worker)
             else:
                 worker.kill()
                 self._count -= 1
-            self._lock.notify()
+            self._lock.notify_all()     # a waiter of either lane may proceed
             replenish = not healthy and self._count < self.size
         if replenish:
             self._replenish_async()
 
     def run(self, job: Job, timeout: float):
         """Evaluate ``job`` in a worker; raise QueryTimeout / Busy / Unavailable / QuerySyntaxError /
-        EvaluationError."""
+        EvaluationError.
+
+        A worker that dies under a job (killed from outside, or with the spawner) costs the request
+        nothing the first time: the job runs again, on a new worker, in the time it has left (once the
+        spawner, restarted by ``watch``, is back). A job that kills its second worker too is the query's
+        doing (memory, or nesting too deep for the engine): 400."""
         deadline = time.monotonic() + timeout
-        try:
-            worker = self._acquire_live(deadline)
-        except OSError as e:
-            raise Unavailable(f"no query worker could be started ({type(e).__name__})") from None
-        healthy = False
-        try:
-            self.stats["jobs"] += 1
-            worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                self.stats["timeouts"] += 1
-                self.stats["killed"] += 1
-                raise QueryTimeout()
-            status, payload = pickle.loads(worker.conn.recv_bytes())
-            healthy = True
-        except (EOFError, OSError) as e:
-            raise EvaluationError(f"the query's worker process died while evaluating it ({type(e).__name__}): "
+        for attempt in (1, 2):
+            try:
+                worker = self._acquire_live(deadline, job.lane != "cheap")
+            except OSError as e:
+                if attempt == 1 and self._await_spawner(deadline):
+                    continue
+                raise Unavailable(f"no query worker could be started ({type(e).__name__})") from None
+            healthy = False
+            try:
+                self.stats["jobs"] += 1
+                worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self.stats["timeouts"] += 1
+                    self.stats["killed"] += 1
+                    raise QueryTimeout()
+                status, payload = pickle.loads(worker.conn.recv_bytes())
+                healthy = True
+            except (EOFError, OSError) as e:
+                died = type(e).__name__
+            finally:
+                self._release(worker, healthy)
+            if healthy:
+                break
+            if attempt == 1 and deadline - time.monotonic() > 0.05 and self._await_spawner(deadline):
+                self.stats["retried"] += 1
+                continue
+            if not self.alive():        # the spawner ended (the server is stopping): not the query's fault
+                raise Unavailable("the query processes ended while evaluating it (the server is stopping, "
+                                  "or its query-process spawner was killed)")
+            raise EvaluationError(f"the query's worker process died while evaluating it ({died}), twice: "
                                   "it may need more memory than a worker has, or nest expressions too "
-                                  "deeply for the engine; simplify the query or split it") from None
-        finally:
-            self._release(worker, healthy)
+                                  "deeply for the engine; simplify the query or split it")
         if status == "ok":
             return payload
         if status == "syntax":
             raise QuerySyntaxError(payload)
         raise EvaluationError(payload)
 
+    def _await_spawner(self, deadline: float) -> bool:
+        """Whether the spawner runs, or comes back (restarted by ``watch``) within the time left."""
+        # ``watch`` restarts it within a fraction of a second; a spawner still gone after a second is
+        # not coming back (the server is stopping): answer 503 rather than hold the request.
+        limit = min(deadline, time.monotonic() + 1.0)
+        while not self.alive():
+            if time.monotonic() >= limit or self._closed:
+                return False
+            time.sleep(0.05)
+        return True
+
     def close(self) -> None:
+        self._closed = True
         if os.getpid() == self.owner:
             try:
                 os.kill(self.zygote_pid, signal.SIGKILL)

@@ -26,8 +26,11 @@ def open_store(config) -> Store:
     licence of ours.
     """
     if config.get("BACKEND"):
+        # The backend's answer may be larger than ours (JSON vs TSV…), within reason.
+        answer_cap = max(64 << 20, 4 * int(config.get("MAX_RESULT_BYTES") or 0)) if config.get("MAX_RESULT_BYTES") \
+            else 1 << 32
         store: Store = RemoteStore(config["BACKEND"], timeout=float(config.get("QUERY_TIMEOUT", 10.0)),
-                                   graph_store=config.get("GRAPH_STORE"))
+                                   graph_store=config.get("GRAPH_STORE"), max_answer_bytes=answer_cap)
     else:
         store_dir = Path(config["STORE_DIR"]) if config.get("STORE_DIR") else None
         files = data_files(config)

@@ -2,16 +2,40 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import socket
+import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import pyoxigraph as ox
 
 from .base import Store
-from .executor import EvaluationError, Job, QuerySyntaxError, QueryTimeout
+from .executor import BackendError, BackendUnavailable, EvaluationError, Job, QuerySyntaxError, QueryTimeout
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    ctype: str
+    body: bytes
+    graph_form: bool
+
+
+def _snippet(body: bytes, n: int = 200) -> str:
+    """The start of a backend's answer, quoted, for a message that names it."""
+    text = body[:n].decode("utf-8", "replace")
+    return repr(text + ("…" if len(body) > n else ""))
+
+
+def _socket_of(response):
+    try:
+        return response.fp.raw._sock
+    except AttributeError:
+        return None
 
 
 class RemoteStore(Store):
@@ -24,9 +48,11 @@ class RemoteStore(Store):
 
     kind = "remote"
 
-    def __init__(self, endpoint: str, *, timeout: float = 10.0, graph_store: str | None = None):
+    def __init__(self, endpoint: str, *, timeout: float = 10.0, graph_store: str | None = None,
+                 max_answer_bytes: int = 1 << 30):
         self.endpoint = endpoint
         self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
         self.graph_store = graph_store or default_graph_store(endpoint)
         self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="remote-query")
         self._hash = None
@@ -50,11 +76,26 @@ class RemoteStore(Store):
         return w
 
     def _fetch(self, sparql: str, default_graphs=None, named_graphs=None, timeout: float | None = None):
-        """Raw result of a query: pyoxigraph results parsed from the endpoint's answer."""
+        """Raw result of a query: pyoxigraph results parsed (eagerly) from the endpoint's answer."""
+        answer = self._request(sparql, default_graphs, named_graphs, timeout)
+        results = self._parse(answer)
+        if isinstance(results, ox.QuerySolutions):
+            try:
+                return list(results)        # a broken answer fails here, not in the caller's loop
+            except SyntaxError as e:
+                raise self._garbage(answer, e) from None
+        return results
+
+    def _request(self, sparql: str, default_graphs, named_graphs, timeout: float | None) -> "Answer":
+        """The backend's answer to ``sparql``: status, media type and body, read within ``timeout``
+        seconds in all (a backend that answers slowly, or drips its answer, meets our timeout) and at
+        most ``max_answer_bytes``. Raises QueryTimeout, QuerySyntaxError (the backend's 400),
+        BackendUnavailable (not reachable, or says 503) or BackendError (any other failure)."""
         from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
         from .guard import inspect
 
+        deadline = time.monotonic() + (timeout or self.timeout)
         form = inspect(sparql, max_bytes=1 << 30).form
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
@@ -62,11 +103,13 @@ class RemoteStore(Store):
             # The protocol's graphs replace FROM / FROM NAMED; Virtuoso would merge both: drop the clauses.
             sparql = _without_from(sparql)
         w = self._wrapper(sparql, accept, default_graphs, named_graphs, timeout or self.timeout)
+        w.timeout = max(0.05, deadline - time.monotonic())     # socket timeout: connecting, each read
         try:
             response = w.query().response
-            body = response.read()
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
+            body = self._read(response, deadline)
+            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             state = response.headers.get("X-SQL-State")
+            status = response.status
         except QueryBadFormed as e:
             message = str(e).split("Response:", 1)[-1].strip() or str(e)
             if message[:2] in ("b'", 'b"'):
@@ -75,27 +118,74 @@ class RemoteStore(Store):
                 message = ast.literal_eval(message).decode("utf-8", "replace")
             raise QuerySyntaxError(message) from None
         except (socket.timeout, TimeoutError) as e:
-            raise QueryTimeout() from e
+            raise QueryTimeout(f"the SPARQL backend did not answer within {timeout or self.timeout:g} s") from e
+        except urllib.error.HTTPError as e:     # a status SPARQLWrapper does not name (502, 503, 504…)
+            snippet = _snippet(e.read() if e.fp else b"")
+            if e.code in (503, 504, 429):
+                raise BackendUnavailable(f"the SPARQL backend {self.endpoint} answered {e.code} {e.reason} "
+                                         f"({snippet})") from None
+            raise BackendError(f"the SPARQL backend {self.endpoint} answered {e.code} {e.reason} ({snippet})") from None
         except urllib.error.URLError as e:
             if isinstance(e.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimeout() from e
-            raise EvaluationError(f"the SPARQL backend {self.endpoint} is unreachable: {e.reason}") from None
+                raise QueryTimeout(f"the SPARQL backend did not answer within {timeout or self.timeout:g} s") from e
+            raise BackendUnavailable(f"the SPARQL backend {self.endpoint} is unreachable: {e.reason}") from None
         except SPARQLWrapperException as e:
             if "Virtuoso S1T00 Error" in str(e):    # Virtuoso stopped the query at its own time limit
                 raise QueryTimeout() from None
-            raise EvaluationError(f"the SPARQL backend answered an error: {e}") from None
+            raise BackendError(f"the SPARQL backend {self.endpoint} answered an error: "
+                               f"{_snippet(str(e).encode())}") from None
+        except (ConnectionError, http.client.HTTPException) as e:   # reset, or not HTTP at all
+            raise BackendError(f"the SPARQL backend {self.endpoint} broke the connection or did not speak HTTP "
+                               f"({type(e).__name__}: {e})") from None
         if state:   # Virtuoso's "anytime" answer: 200 with partial results when its own time limit hit
             if state.strip() == "S1TAT":
                 raise QueryTimeout()
             raise EvaluationError(f"the SPARQL backend flagged its answer incomplete ({state}): "
                                   f"{response.headers.get('X-SQL-Message', '')}".strip())
-        if graph_form:
-            fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML}.get(
-                ctype, ox.RdfFormat.N_TRIPLES)
-            return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)]
-        fmt = {"application/sparql-results+xml": ox.QueryResultsFormat.XML,
-               "text/tab-separated-values": ox.QueryResultsFormat.TSV}.get(ctype, ox.QueryResultsFormat.JSON)
-        return ox.parse_query_results(body, format=fmt)
+        return Answer(status, ctype, body, graph_form)
+
+    def _read(self, response, deadline: float) -> bytes:
+        chunks, size = [], 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout("the SPARQL backend did not finish its answer in time")
+            sock = _socket_of(response)
+            if sock is not None:
+                sock.settimeout(remaining)
+            chunk = response.read1(65536)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_answer_bytes:
+                raise BackendError(f"the SPARQL backend's answer exceeds {self.max_answer_bytes} bytes")
+            chunks.append(chunk)
+
+    def _parse(self, answer: "Answer"):
+        """pyoxigraph results from the answer; an answer that is not what we asked for is a 502 naming it."""
+        expected = (("application/n-triples", "text/turtle", "application/rdf+xml", "text/plain")
+                    if answer.graph_form else ("application/sparql-results+json", "application/json",
+                                               "application/sparql-results+xml", "text/tab-separated-values"))
+        if answer.ctype and answer.ctype not in expected:
+            raise self._garbage(answer, None)
+        try:
+            if answer.graph_form:
+                fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML}.get(
+                    answer.ctype, ox.RdfFormat.N_TRIPLES)
+                return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(answer.body, format=fmt)]
+            fmt = {"application/sparql-results+xml": ox.QueryResultsFormat.XML,
+                   "text/tab-separated-values": ox.QueryResultsFormat.TSV}.get(answer.ctype,
+                                                                             ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(answer.body, format=fmt)
+        except (SyntaxError, ValueError) as e:
+            raise self._garbage(answer, e) from None
+
+    def _garbage(self, answer: "Answer", error) -> BackendError:
+        what = f": {error}" if error else ""
+        return BackendError(f"the SPARQL backend {self.endpoint} answered {answer.status} "
+                            f"{answer.ctype or '(no Content-Type)'}, not the SPARQL "
+                            f"{'graph' if answer.graph_form else 'results'} asked for{what}; its answer began: "
+                            f"{_snippet(answer.body)}")
 
     def query(self, sparql: str, *, default_graphs=None, named_graphs=None, substitutions=None, base_iri=None):
         if base_iri:
@@ -104,6 +194,9 @@ class RemoteStore(Store):
             sparql = _inject_values(sparql, _values_block({k.value if hasattr(k, "value") else k: v
                                                            for k, v in substitutions.items()}))
         return self._fetch(sparql, default_graphs, named_graphs)
+
+    def ping(self, timeout: float) -> None:
+        self._fetch("ASK {}", timeout=timeout)
 
     def run(self, job: Job, timeout: float):
         from .results import serialize
@@ -114,9 +207,13 @@ class RemoteStore(Store):
             query = job.query
             if job.substitutions:
                 query = _inject_values(query, _values_block({name: term for name, term in job.substitutions}))
-            results = self._fetch(query, job.default_graphs, job.named_graphs, timeout)
-            return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
-                             prefixes=dict(job.prefixes), variable_order=job.variable_order)
+            answer = self._request(query, job.default_graphs, job.named_graphs, timeout)
+            try:
+                return serialize(self._parse(answer), job.media_type, row_cap=job.row_cap, bounded=job.bounded,
+                                 prefixes=dict(job.prefixes), variable_order=job.variable_order,
+                                 max_bytes=job.max_bytes)
+            except SyntaxError as e:       # the answer broke off or is not what its Content-Type says
+                raise self._garbage(answer, e) from None
 
         future = self._threads.submit(work)
         try:

@@ -3,6 +3,10 @@
 One function, ``serialize``, used by the embedded query workers and by the remote backend alike, so a
 result looks the same whoever computed it. The row cap is never silent: ``Outcome.truncated`` tells
 the protocol layer, which announces it in response headers.
+
+The byte cap (``max_bytes``) is kept the same way: a result whose document would be larger is cut at
+a row (a triple) and written again, so the answer is always a whole, valid document of at most
+``max_bytes`` bytes, holding the first rows; ``Outcome.truncated`` is then ``"bytes"``.
 """
 from __future__ import annotations
 
@@ -52,7 +56,28 @@ class Outcome:
     media_type: str
     body: bytes
     rows: int | None          # solutions or triples returned (None for ASK)
-    truncated: bool = False
+    truncated: bool | str = False     # False, True / "rows" (the row cap), or "bytes" (the byte cap)
+
+
+def fit(render, n: int, max_bytes: int | None) -> tuple[bytes, int, bool]:
+    """``render(k)`` (the document of the first ``k`` rows) for the largest ``k <= n`` whose document has
+    at most ``max_bytes`` bytes: (document, k, whether rows were left out). Sizes grow about linearly
+    with rows, so a proportional guess lands within a step or two."""
+    body = render(n)
+    if max_bytes is None or len(body) <= max_bytes:
+        return body, n, False
+    k = n
+    while k > 0:
+        k = min(k - 1, int(k * max_bytes / max(len(body), 1) * 0.97))
+        body = render(max(k, 0))
+        if len(body) <= max_bytes:
+            return body, max(k, 0), True
+    return render(0), 0, True
+
+
+def _tsv_rows(tsv: bytes) -> list[int]:
+    """End offsets (after the newline) of the header line and of every row of an engine TSV."""
+    return [m.end() for m in re.finditer(rb"\n", tsv)]
 
 
 def term_json(term) -> dict:
@@ -124,15 +149,16 @@ _NOT_XML_1_0 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 
 def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, prefixes: dict | None = None,
-              variable_order: tuple[str, ...] | None = None) -> Outcome:
+              variable_order: tuple[str, ...] | None = None, max_bytes: int | None = None) -> Outcome:
     """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for).
 
     ``prefixes``: the query's own PREFIX declarations, used by the RDF syntaxes that abbreviate
     (Turtle, TriG). ``variable_order``: for ``SELECT *``, the variables in the order the
-    query names them (the engine sorts them: ``o, p, s`` for ``?s ?p ?o``).
+    query names them (the engine sorts them: ``o, p, s`` for ``?s ?p ?o``). ``max_bytes``: the byte cap
+    (the answer is cut at a row or triple and written again whole; ``truncated`` is then "bytes").
     """
     outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded, prefixes=prefixes or {},
-                         variable_order=variable_order)
+                         variable_order=variable_order, max_bytes=max_bytes)
     if media_type in XML_MEDIA_TYPES and _NOT_XML_1_0.search(outcome.body):
         raise ValueError("the result holds a character XML 1.0 cannot carry (a control character such as "
                          "U+0001): ask for JSON, CSV/TSV, Turtle or N-Triples instead of XML")
@@ -148,7 +174,7 @@ def _ordered(variables: list[str], order: tuple[str, ...] | None) -> list[str]:
 
 
 def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, prefixes: dict,
-               variable_order: tuple[str, ...] | None) -> Outcome:
+               variable_order: tuple[str, ...] | None, max_bytes: int | None = None) -> Outcome:
     """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
 
     ``bounded``: the query's own LIMIT keeps it within the cap, so the engine's writer streams it
@@ -184,32 +210,42 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
                     truncated = True
                     break
                 rows.append(row)
-            body = solutions_json(variables, rows)
-            if fmt != ox.QueryResultsFormat.JSON:
+
+            def ordered(k: int) -> bytes:
+                body = solutions_json(variables, rows[:k])
+                if fmt == ox.QueryResultsFormat.JSON:
+                    return body
                 parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-                body = (csv_from_tsv(parsed.serialize(format=ox.QueryResultsFormat.TSV))
+                return (csv_from_tsv(parsed.serialize(format=ox.QueryResultsFormat.TSV))
                         if fmt == ox.QueryResultsFormat.CSV else parsed.serialize(format=fmt))
-            return Outcome(media_type, body, len(rows), truncated)
+
+            body, n, cut = fit(ordered, len(rows), max_bytes)
+            return Outcome(media_type, body, n, "bytes" if cut else truncated)
         if bounded and fmt != ox.QueryResultsFormat.CSV:
-            return Outcome(media_type, results.serialize(format=fmt), None)
+            body = results.serialize(format=fmt)
+            if max_bytes is None or len(body) <= max_bytes:
+                return Outcome(media_type, body, None)
+            # Too large: read the document back and cut it like any other (rare: a LIMITed query).
+            results = ox.parse_query_results(body, format=fmt)
         variables = [v.value for v in results.variables]
         if variables:
             # Count rows on the engine's own TSV (one line per solution; newlines in literals are
             # escaped), cut it at the cap, and re-serialise through the engine: all native code.
             tsv = results.serialize(format=ox.QueryResultsFormat.TSV)
-            rows = tsv.count(b"\n") - 1
+            ends = _tsv_rows(tsv)
+            rows = len(ends) - 1
             truncated = rows > row_cap
             if truncated:
-                end = -1
-                for _ in range(row_cap + 1):
-                    end = tsv.index(b"\n", end + 1)
-                tsv, rows = tsv[: end + 1], row_cap
+                rows = row_cap
             if fmt == ox.QueryResultsFormat.TSV:
-                return Outcome(media_type, tsv, rows, truncated)
-            if fmt == ox.QueryResultsFormat.CSV:
-                return Outcome(media_type, csv_from_tsv(tsv), rows, truncated)
-            body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
-            return Outcome(media_type, body, rows, truncated)
+                render = lambda k: tsv[: ends[k]]        # noqa: E731
+            elif fmt == ox.QueryResultsFormat.CSV:
+                render = lambda k: csv_from_tsv(tsv[: ends[k]])        # noqa: E731
+            else:
+                render = lambda k: ox.parse_query_results(      # noqa: E731
+                    tsv[: ends[k]], format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+            body, rows, cut = fit(render, rows, max_bytes)
+            return Outcome(media_type, body, rows, "bytes" if cut else truncated)
         rows = []
         for row in results:
             if len(rows) == row_cap:
@@ -218,10 +254,14 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
             rows.append(row)
         else:
             truncated = False
-        body = solutions_json(variables, rows)
-        if fmt != ox.QueryResultsFormat.JSON:
-            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
-        return Outcome(media_type, body, len(rows), truncated)
+        def render(k: int) -> bytes:
+            body = solutions_json(variables, rows[:k])
+            if fmt != ox.QueryResultsFormat.JSON:
+                body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+            return body
+
+        body, n, cut = fit(render, len(rows), max_bytes)
+        return Outcome(media_type, body, n, "bytes" if cut else truncated)
     # CONSTRUCT / DESCRIBE: an iterable of triples.
     fmt = RDF[media_type]
     triples = []
@@ -241,10 +281,15 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
         items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
     else:
         items = triples
-    abbreviating = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)   # RDF/XML: a prefix may not be an XML name
-    if abbreviating and prefixes:
-        try:
-            return Outcome(media_type, ox.serialize(items, format=fmt, prefixes=prefixes), len(triples), truncated)
-        except ValueError:      # a prefix the writer refuses: the answer without abbreviations
-            pass
-    return Outcome(media_type, ox.serialize(items, format=fmt), len(triples), truncated)
+    abbreviating = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) and prefixes   # RDF/XML: a prefix may not be an XML name
+
+    def write(k: int) -> bytes:
+        if abbreviating:
+            try:
+                return ox.serialize(items[:k], format=fmt, prefixes=prefixes)
+            except ValueError:      # a prefix the writer refuses: the answer without abbreviations
+                pass
+        return ox.serialize(items[:k], format=fmt)
+
+    body, n, cut = fit(write, len(items), max_bytes)
+    return Outcome(media_type, body, n, "bytes" if cut else truncated)

@@ -1,8 +1,9 @@
 """The web pages for people: entity pages, the home page, and HTML views of the documents below.
 
 Owns the templates and static assets (shipped as package data), the translations and value
-formatting (``i18n``), the pages (``pages``), the HTML views the lower layers call (``documents``)
-and how every error is answered, as problem+json or an HTML page (``errors``).
+formatting (``i18n``), the pages (``pages``), the HTML views the lower layers call (``documents``),
+how every error is answered, as problem+json or an HTML page (``errors``), and the Content-Security-
+Policy of every page (``security``).
 
 May import: ``cec_kg.linkeddata``, ``cec_kg.protocol``, ``cec_kg.store``, ``cec_kg.graph``, ``cec_kg.problems``.
 """
@@ -13,7 +14,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages, the HTML views of the lower layers' documents and the error handlers."""
-    from . import documents, entity, errors, home, library, pages, search
+    from . import documents, entity, errors, home, library, pages, search, security
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(entity.bp)
@@ -22,3 +23,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(search.bp)
     documents.register(app)
     errors.register(app)
+    security.register(app)

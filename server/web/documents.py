@@ -29,6 +29,7 @@ from ..problems import Problem
 from ..protocol.description import limits
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
+from . import security
 from .i18n import LANG_NAMES, LANGS, choose_lang, t
 from .pages import Labeller, render_page
 from .results import FORM_FORMATS, editor_settings, queries_page, results_page
@@ -38,8 +39,14 @@ def register(app) -> None:
     app.extensions["cec_kg.html_views"] = {
         "service": service_page, "dataset": dataset_page, "dumps": dumps_page,
         "vocabulary": vocabulary_page, "shapes": shapes_page, "results": results_page,
-        "queries": queries_page,
+        "queries": queries_page, "openapi": openapi_page,
     }
+
+
+def openapi_page(spec: dict):
+    """The OpenAPI description for people: every operation with its parameters and answers."""
+    lang, _ = choose_lang(request)
+    return document_response(render_page("openapi.html", lang, spec=spec), "text/html", content_language=lang)
 
 
 # -- The SPARQL service: a query form in the site's layout ---------------------------------------------
@@ -190,8 +197,11 @@ def reuse_section(g: Graph, lang: str) -> str:
 
 def vocabulary_page(path: Path, base_path: str, immutable: bool):
     lang, _ = choose_lang(request)
-    return document_response(documentation_html(path, lang, base_path), "text/html", content_language=lang,
-                             immutable=immutable, links=alternates(base_path))
+    html = documentation_html(path, lang, base_path)
+    resp = document_response(html, "text/html", content_language=lang, immutable=immutable,
+                             links=alternates(base_path))
+    resp.headers["Content-Security-Policy"] = security.policy(html)   # pyLODE's CSS is inline: hashed
+    return resp
 
 
 # -- The shapes as a table ---------------------------------------------------------------------------

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ..problems import PROBLEM_JSON, Problem, problem_response
+from ..problems import PROBLEM_JSON, Problem, current_request_id, problem_response
+from ..store import failure_problem
+from ..store.executor import StoreFailure
 from .i18n import choose_lang, t
 
 
@@ -17,7 +19,7 @@ def wants_html() -> bool:
 def html_response(status: int, title: str, detail: str, headers: dict | None = None) -> Response:
     lang, _ = choose_lang(request)
     body = render_template("error.html", lang=lang, t=lambda k: t(k, lang), switcher=[], status=status,
-                           title=title, detail=detail, license=None, version=None)
+                           title=title, detail=detail, license=None, version=None, request_id=current_request_id())
     resp = Response(body, status=status, mimetype="text/html")
     resp.headers["Content-Language"] = lang
     resp.headers["Vary"] = "Accept, Accept-Language"
@@ -63,5 +65,11 @@ def handle_http_exception(exc: HTTPException) -> Response:
     return resp
 
 
+def handle_store_failure(exc: StoreFailure) -> Response:
+    """A page or document whose store failed (the remote backend down, slow or answering garbage)."""
+    return handle_http_exception(failure_problem(exc, int(current_app.config["RETRY_AFTER"])))
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(StoreFailure, handle_store_failure)

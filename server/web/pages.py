@@ -71,10 +71,12 @@ class Labeller:
         return Label(humanise(iri), None, True)
 
 
-def href_for(iri: str, lang_qs: str) -> str:
+def href_for(iri: str, lang_qs: str) -> str | None:
+    """Where a link to ``iri`` goes: its page or document here, the IRI itself when it is a web address,
+    else nowhere (None: data may name ``javascript:…`` or ``data:…`` IRIs, never followed from a page)."""
     local = d.local_href(iri)
     if local is None:
-        return iri
+        return iri if iri.lower().startswith(("http://", "https://")) else None
     return local + (lang_qs if local.startswith("/page/") else "")
 
 

@@ -1,0 +1,302 @@
+"""The WSGI layer in front of everything the app answers (also the responses ``protocol.replay`` replays).
+
+For every request it
+
+- gives it an id: the client's (or proxy's) ``X-Request-Id`` when that is sane (1–128 visible ASCII
+  characters of ``[A-Za-z0-9._:@/+=-]``), else a new one; the id is answered in ``X-Request-Id``, named in
+  every problem body (``request_id``) and in the access log, so one failing request can be found;
+- adds ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy`` to every response, and to those that
+  are not HTML a ``Content-Security-Policy`` that allows nothing (the web layer gives pages theirs);
+- writes one JSON line per request to the access log (``ACCESS_LOG``: a path, ``-`` for stderr; off by
+  default in the app factory, on for ``cec-kg serve``);
+- behind a proxy: only when the connection comes from an address of ``FORWARDED_ALLOW_IPS`` (addresses
+  or networks, ``*`` for any; none by default, as gunicorn's and uvicorn's ``--forwarded-allow-ips``)
+  do ``X-Forwarded-Proto``, ``X-Forwarded-Host`` and ``X-Forwarded-For`` (or the ``CLIENT_HEADER`` the
+  proxy sets) shape the URLs we write (links, ``robots.txt``, ``sitemap.xml``, the service description)
+  and the client's identity (fair use, the access log); from anyone else they are ignored;
+- answers a request line or header block too large with a problem (414 / 431, saying what to do):
+  granian's own answers to those are empty. granian still answers, empty, what never reaches us: a
+  request-target of 64 KiB or more, a header block over ``HEADER_BUFFER_BYTES`` or over 100 fields.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import mmap
+import multiprocessing
+import os
+import re
+import struct
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+REQUEST_ID = "cec_kg.request_id"
+CLIENT = "cec_kg.client"
+_SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=\-]{0,127}")
+NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'"
+REFERRER_POLICY = "same-origin"
+
+
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}"
+                   r"[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=\-]{0,127}")
+HEADER_BUFFER_BYTES = 1 << 20     # granian reads a request head up to this (its own empty 431 beyond)
+
+
+class Trusted:
+    """The proxies whose X-Forwarded-* headers count: addresses and networks, or ``*``."""
+
+    def __init__(self, spec: str | None):
+        items = [s.strip() for s in (spec or "").split(",") if s.strip()]
+        self.everyone = "*" in items
+        self.networks = []
+        for item in items:
+            if item != "*":
+                try:
+                    self.networks.append(ipaddress.ip_network(item, strict=False))
+                except ValueError:
+                    raise ValueError(f"--forwarded-allow-ips: '{item}' is not an IP address or network") from None
+
+    def __contains__(self, address: str) -> bool:
+        if self.everyone:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
+
+    def __bool__(self) -> bool:
+        return self.everyone or bool(self.networks)
+
+
+def _last(value: str) -> str:
+    return value.rsplit(",", 1)[-1].strip()
+
+
+def forwarded_client(chain: str, peer: str, trusted: Trusted) -> str:
+    """The client of an ``X-Forwarded-For`` chain: walking from the nearest hop, the first address that
+    is not a trusted proxy (each trusted proxy appended the address it saw)."""
+    hops = [h.strip() for h in chain.split(",") if h.strip()]
+    client = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break                       # garbage: stop at the last address we could trust
+        client = hop
+        if hop not in trusted:
+            break
+    return client
+
+
+def request_id(environ) -> str:
+    given = environ.get("HTTP_X_REQUEST_ID", "").strip()
+    return given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+class InFlight:
+    """Requests in flight per serving process, in shared memory made before granian forks its workers:
+    a clean stop kills a worker that has none left at once instead of waiting out its grace period."""
+
+    SLOT = struct.Struct("<qq")     # pid, requests in flight
+
+    def __init__(self, slots: int = 256):
+        self.slots = slots
+        self.mem = mmap.mmap(-1, self.SLOT.size * slots)
+        self.lock = multiprocessing.Lock()
+
+    def _add(self, pid: int, n: int) -> None:
+        with self.lock:
+            free = None
+            for i in range(self.slots):
+                p, count = self.SLOT.unpack_from(self.mem, i * self.SLOT.size)
+                if p == pid:
+                    self.SLOT.pack_into(self.mem, i * self.SLOT.size, pid, max(0, count + n))
+                    return
+                if free is None and (p == 0 or (count == 0 and not _alive(p))):
+                    free = i
+            if free is not None:
+                self.SLOT.pack_into(self.mem, free * self.SLOT.size, pid, max(0, n))
+
+    def enter(self) -> None:
+        self._add(os.getpid(), 1)
+
+    def leave(self) -> None:
+        self._add(os.getpid(), -1)
+
+    def count(self, pid: int) -> int:
+        with self.lock:
+            for i in range(self.slots):
+                p, count = self.SLOT.unpack_from(self.mem, i * self.SLOT.size)
+                if p == pid:
+                    return count
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+class AccessLog:
+    """JSON lines, one ``write`` each (whole lines from several threads and processes)."""
+
+    def __init__(self, target: str):
+        self.lock = threading.Lock()
+        if target == "-":
+            self.fd, self.own = sys.stderr.fileno(), False
+        else:
+            self.fd, self.own = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), True
+
+    def write(self, record: dict) -> None:
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        with self.lock:
+            try:
+                os.write(self.fd, line)
+            except OSError:
+                pass
+
+
+class Front:
+    def __init__(self, app, *, access_log: str | None = None, forwarded_allow_ips: str | None = None,
+                 client_header: str | None = None, max_url_bytes: int = 32768, max_header_bytes: int = 65536,
+                 inflight: InFlight | None = None):
+        self.app = app
+        self.inflight = inflight
+        self.log = AccessLog(access_log) if access_log else None
+        self.trusted = Trusted(forwarded_allow_ips)
+        self.client_key = ("HTTP_" + client_header.upper().replace("-", "_")) if client_header else None
+        self.max_url_bytes, self.max_header_bytes = max_url_bytes, max_header_bytes
+
+    def forwarded(self, environ) -> None:
+        """Apply X-Forwarded-* from a trusted proxy; drop them otherwise (nothing below reads them)."""
+        peer = environ.get("REMOTE_ADDR", "")
+        environ[CLIENT] = peer
+        if not (self.trusted and peer in self.trusted):
+            return
+        proto = _last(environ.get("HTTP_X_FORWARDED_PROTO", "")).lower()
+        if proto in ("http", "https"):
+            environ["wsgi.url_scheme"] = proto
+        host = _last(environ.get("HTTP_X_FORWARDED_HOST", ""))
+        if host and _HOST.fullmatch(host):
+            environ["HTTP_HOST"] = host
+        chain = environ.get("HTTP_X_FORWARDED_FOR", "")
+        if chain:
+            environ[CLIENT] = forwarded_client(chain, peer, self.trusted)
+        if self.client_key:
+            named = environ.get(self.client_key, "").strip()
+            if named and _TOKEN.fullmatch(named):
+                environ[CLIENT] = named
+
+    def too_large(self, environ) -> tuple[int, str, str] | None:
+        url = len(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "") or (
+            len(environ.get("PATH_INFO", "").encode("utf-8", "surrogateescape")) + len(environ.get("QUERY_STRING", "")) + 1)
+        if url > self.max_url_bytes:
+            return (414, "URI Too Long", f"the request URL is {url} bytes; this service reads at most "
+                    f"{self.max_url_bytes}. Send a long SPARQL query by POST (Content-Type "
+                    "application/sparql-query, the query as the body), where queries up to the query size "
+                    "limit are accepted.")
+        headers = sum(len(k) + len(str(v)) for k, v in environ.items() if k.startswith("HTTP_"))
+        if headers > self.max_header_bytes:
+            return (431, "Request Header Fields Too Large", f"the request's headers hold {headers} bytes; this "
+                    f"service reads at most {self.max_header_bytes}. Send fewer or shorter headers (large "
+                    "cookies or tokens are not needed here).")
+        return None
+
+    def __call__(self, environ, start_response):
+        if self.inflight is None:
+            return self._call(environ, start_response)
+        self.inflight.enter()
+        try:
+            result = self._call(environ, start_response)
+        except BaseException:
+            self.inflight.leave()
+            raise
+        if isinstance(result, list):
+            self.inflight.leave()
+            return result
+        return _Logged(result, lambda sent: self.inflight.leave())
+
+    def _call(self, environ, start_response):
+        started = time.perf_counter()
+        rid = environ[REQUEST_ID] = request_id(environ)
+        environ["HTTP_X_REQUEST_ID"] = rid
+        self.forwarded(environ)
+        seen = {}
+
+        def start(status, headers, exc_info=None):
+            names = {k.lower() for k, _ in headers}
+            headers = [(k, v) for k, v in headers if k.lower() != "x-request-id"] + [("X-Request-Id", rid)]
+            if "x-content-type-options" not in names:
+                headers.append(("X-Content-Type-Options", "nosniff"))
+            if "referrer-policy" not in names:
+                headers.append(("Referrer-Policy", REFERRER_POLICY))
+            if "content-security-policy" not in names:
+                ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
+                if not ctype.startswith("text/html"):
+                    headers.append(("Content-Security-Policy", NOTHING_POLICY))
+            seen["status"] = status
+            return start_response(status, headers, exc_info)
+
+        refused = self.too_large(environ)
+        if refused is not None:
+            status, title, detail = refused
+            body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail,
+                               "request_id": rid}).encode("utf-8")
+            start(f"{status} {title}", [("Content-Type", "application/problem+json"),
+                                       ("Content-Length", str(len(body))), ("Access-Control-Allow-Origin", "*")])
+            result = [body]
+        else:
+            result = self.app(environ, start)
+        if self.log is None:
+            return result
+        if isinstance(result, list):
+            self._log(environ, seen, sum(len(b) for b in result), started)
+            return result
+        return _Logged(result, lambda sent: self._log(environ, seen, sent, started))
+
+    def _log(self, environ, seen: dict, sent: int, started: float) -> None:
+        status = seen.get("status", "500")
+        self.log.write({
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "request_id": environ[REQUEST_ID],
+            "client": environ.get(CLIENT, ""),
+            "method": environ.get("REQUEST_METHOD", ""),
+            "path": environ.get("PATH_INFO", ""),
+            "query_bytes": len(environ.get("QUERY_STRING", "")),
+            "status": int(status.split(" ", 1)[0]),
+            "bytes": sent,
+            "seconds": round(time.perf_counter() - started, 6),
+            "pid": os.getpid(),
+            "user_agent": environ.get("HTTP_USER_AGENT", "")[:200],
+        })
+
+
+class _Logged:
+    """The app's iterable, counting the bytes sent; the log line is written when it is closed."""
+
+    def __init__(self, inner, done):
+        self.inner, self.done, self.sent, self.logged = inner, done, 0, False
+
+    def __iter__(self):
+        for chunk in self.inner:
+            self.sent += len(chunk)
+            yield chunk
+
+    def close(self):
+        try:
+            if hasattr(self.inner, "close"):
+                self.inner.close()
+        finally:
+            if not self.logged:
+                self.logged = True
+                self.done(self.sent)

@@ -1,0 +1,128 @@
+"""The process side of ``cec-kg serve``: one listening socket per port, granian on it, clean stops.
+
+**One server per port.** granian, on Linux, binds one socket per worker with ``SO_REUSEPORT``: a
+second server started on a port in use started silently and the kernel split the connections
+between the two (DESIGN.md). Here the socket is bound once, by us, before anything is loaded, and
+without ``SO_REUSEPORT`` (unless ``--reuse-port`` asks for it): a port in use fails at once, with a
+message, and every granian worker accepts on that one socket.
+
+**Clean stops.** SIGINT or SIGTERM, to the main process or to the whole process group, ends every
+process the server started within ``STOP_SECONDS``:
+
+1. granian's workers are asked to stop (SIGTERM): they stop accepting and finish what is in flight; a
+   worker with nothing in flight (``front.InFlight`` counts per process) is ended at once;
+2. after ``grace`` seconds whatever still runs is a slow query: ``drain`` ends the query processes
+   (the spawner and its workers), so those requests are answered 503 with Retry-After at once;
+3. a worker still alive a moment later is killed (a granian worker was seen waiting in
+   ``Event.wait`` for ever after a SIGINT to its process group).
+
+granian's workers also die with the main process (``PR_SET_PDEATHSIG``), so even a SIGKILL to it
+leaves nothing serving behind.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import signal
+import socket
+import time
+from collections.abc import Callable
+
+from granian.server import MPServer
+
+PR_SET_PDEATHSIG = 1
+STOP_SECONDS = 10.0     # SIGINT/SIGTERM -> every process gone (the promise the tests hold)
+
+
+class PortInUse(OSError):
+    """Another process listens on the port (or has bound it)."""
+
+
+def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (not yet listening: connections are refused until serving).
+
+    ``SO_REUSEADDR`` only lets a restarted server bind over connections of the previous one still in
+    TIME_WAIT; it never lets two listeners share a port. ``SO_REUSEPORT`` (``reuse_port``) does,
+    with other sockets that set it too: only when asked for.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUse(e.errno, f"port {port} is in use") from None
+        raise
+    return sock
+
+
+def listen(sock: socket.socket, backlog: int) -> None:
+    try:
+        sock.listen(backlog)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:    # two sockets bound with SO_REUSEADDR: the first to listen wins
+            raise PortInUse(e.errno, f"port {sock.getsockname()[1]} is in use") from None
+        raise
+    sock.set_inheritable(True)
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when the process that started it ends."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class Server(MPServer):
+    """granian's multi-process server, on our socket, with a bounded stop."""
+
+    def __init__(self, target: str, *, listener: socket.socket, drain: Callable[[], None] = lambda: None,
+                 grace: float = 6.0, inflight=None, **kwargs):
+        host, port = listener.getsockname()[:2]
+        super().__init__(target, address=host, port=port, **kwargs)
+        self.listener = listener
+        self.drain = drain
+        self.inflight = inflight        # front.InFlight: requests in flight per worker
+        self.grace = min(grace, STOP_SECONDS - 3.0)
+
+    def _init_shared_socket(self):
+        """Every worker accepts on the one socket bound in ``bind`` (granian's own non-Linux path)."""
+        from granian._granian import SocketHolder
+
+        listen(self.listener, self.backlog)
+        self._ssp = None
+        self._sso = self.listener
+        self._sfd = self.listener.fileno()
+        self._shd = SocketHolder(self._sfd, False, self.backlog)
+
+    def _stop_workers(self):
+        for wrk in self.wrks:
+            wrk.terminate()
+        started = time.monotonic()
+        deadline = started + self.grace
+        while time.monotonic() < deadline and any(w.inner.is_alive() for w in self.wrks):
+            # A worker with no request in flight has nothing left to finish: end it now (a granian
+            # worker may otherwise linger after its server stopped).
+            if self.inflight is not None and time.monotonic() - started > 0.3:
+                for wrk in self.wrks:
+                    if wrk.inner.is_alive() and self.inflight.count(wrk.inner.pid) == 0:
+                        wrk.kill()
+            for wrk in self.wrks:
+                wrk.inner.join(0.05)
+        if any(w.inner.is_alive() for w in self.wrks):
+            self.drain()                   # in-flight queries end now, answered 503
+            self._join(time.monotonic() + 1.5)
+        for wrk in self.wrks:
+            if wrk.inner.is_alive():
+                wrk.kill()
+                wrk.inner.join(1.0)
+        self.wrks.clear()
+
+    def _join(self, deadline: float) -> None:
+        for wrk in self.wrks:
+            wrk.inner.join(max(0.0, deadline - time.monotonic()))

@@ -1,0 +1,243 @@
+"""Operating the server as people do: one server per port, and stops that end every process.
+
+Real ``cec-kg serve`` processes on loopback; conditions are awaited (bounded), never slept on.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import LiveServer, live_pids, process_group, wait_until
+
+pytestmark = pytest.mark.live
+
+DATA = """@prefix ex: <http://example.org/> .
+ex:g1 { ex:a ex:p "one" . ex:b ex:p "two" . }
+"""
+
+
+def slow_query(n: int = 60) -> str:
+    values = " ".join(str(i) for i in range(n))
+    return "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcde") + " }"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("operations-data")
+    (d / "data.trig").write_text(DATA, encoding="utf-8")
+    return d
+
+
+# -- one server per port ------------------------------------------------------------------------------
+def test_second_server_on_a_port_in_use_exits_at_once(start_server, data_dir):
+    first = start_server("--data", str(data_dir), "--workers", "2", "--threads", "2")
+    pids = {requests.get(first.url("/health"), timeout=10).json()["pid"] for _ in range(20)}
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "serve", "--host", "127.0.0.1", "--port", str(first.port),
+                          "--data", str(data_dir)], capture_output=True, text=True, timeout=60)
+    seconds = time.monotonic() - started
+    assert run.returncode == 1, (run.returncode, run.stderr[-2000:])
+    assert f"port {first.port} is in use" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert seconds < 10, f"the refusal took {seconds:.1f} s: it must come before anything is loaded"
+    # Nothing else answers on the port: every answer still comes from the first server's workers.
+    after = {requests.get(first.url("/health"), timeout=10).json()["pid"] for _ in range(20)}
+    assert after <= pids, f"another process answered on the port: {after - pids}"
+
+
+def test_reuse_port_shares_only_when_asked(data_dir, tmp_path):
+    other = tmp_path / "other.ttl"
+    other.write_text("<http://example.org/x> <http://example.org/p> 1, 2, 3 .\n", encoding="utf-8")
+    first = LiveServer("--data", str(data_dir), "--workers", "1", "--threads", "2", "--reuse-port")
+    try:
+        second = LiveServer("--data", str(other), "--workers", "1", "--threads", "2", "--reuse-port",
+                            port=first.port)
+        try:
+            # (the second server's /health check was answered by the first: await its own answers)
+            seen: set[int] = set()
+
+            def both_answer():
+                seen.add(requests.get(first.url("/health"), headers={"Connection": "close"}, timeout=10).json()["triples"])
+                return seen == {2, 3}
+
+            assert wait_until(both_answer, 60), f"with --reuse-port on both, the kernel splits connections: {seen}"
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
+# -- clean stops --------------------------------------------------------------------------------------
+STOPS = [
+    pytest.param(signal.SIGINT, True, id="ctrl-c-to-the-process-group"),
+    pytest.param(signal.SIGTERM, True, id="sigterm-to-the-process-group"),
+    pytest.param(signal.SIGTERM, False, id="sigterm-to-the-server"),
+    pytest.param(signal.SIGINT, False, id="sigint-to-the-server"),
+]
+
+
+@pytest.mark.parametrize("signum,to_group", STOPS)
+def test_stop_ends_every_process_within_10_s(data_dir, signum, to_group):
+    server = LiveServer("--data", str(data_dir), "--workers", "2", "--threads", "4", "--cache-mb", "0",
+                        "--max-timeout", "60", new_session=True)
+    try:
+        endpoint = server.url("/sparql")
+        # Every kind of process: both granian workers answer, each with query workers running.
+        for i in range(12):
+            assert requests.get(endpoint, params={"query": f"ASK {{ ?s ?p {i} }}"}, timeout=10).status_code == 200
+        slow = {}
+
+        def run_slow():
+            try:
+                r = requests.get(endpoint, params={"query": slow_query(), "timeout": "50"}, timeout=30)
+                slow.update(status=r.status_code, retry=r.headers.get("Retry-After"), ctype=r.headers.get("Content-Type"))
+            except requests.RequestException as e:
+                slow.update(error=repr(e))
+
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        pids = wait_until(lambda: (lambda p: p if len(p) >= 6 else None)(process_group(server.proc.pid)), 10)
+        assert pids and len(pids) >= 6, f"expected main, spawner, 2 workers, query workers: {pids}"
+        time.sleep(0.5)     # the slow query is in a query worker by now
+        started = time.monotonic()
+        if to_group:
+            os.killpg(server.proc.pid, signum)
+        else:
+            server.proc.send_signal(signum)
+        try:
+            server.proc.wait(12)
+        except subprocess.TimeoutExpired:
+            pass
+        left = wait_until(lambda: not live_pids(pids), 12 - (time.monotonic() - started))
+        seconds = time.monotonic() - started
+        assert left and not live_pids(pids), (f"{signal.Signals(signum).name}: processes left after {seconds:.1f} s: "
+                                              f"{sorted(live_pids(pids))}\n{server.output()[-3000:]}")
+        assert seconds < 10, f"the stop took {seconds:.1f} s"
+        thread.join(15)
+        # The request in flight was answered (503: its query was stopped), not cut off.
+        assert slow.get("status") == 503 and slow.get("retry"), slow
+        assert slow["ctype"].startswith("application/problem+json"), slow
+        assert server.proc.returncode is not None
+    finally:
+        for pid in live_pids(process_group(server.proc.pid)):
+            os.kill(pid, signal.SIGKILL)
+        server.stop()
+
+
+def test_stop_without_requests_in_flight_is_quick(data_dir):
+    server = LiveServer("--data", str(data_dir), "--workers", "2", "--threads", "2", new_session=True)
+    try:
+        for i in range(6):
+            requests.get(server.url("/sparql"), params={"query": f"ASK {{ ?s ?p {i} }}"}, timeout=10)
+        pids = process_group(server.proc.pid)
+        started = time.monotonic()
+        os.killpg(server.proc.pid, signal.SIGINT)
+        gone = wait_until(lambda: not live_pids(pids) and server.proc.poll() is not None, 10)
+        seconds = time.monotonic() - started
+        assert gone, f"left: {sorted(live_pids(pids))}\n{server.output()[-3000:]}"
+        # Nothing in flight: no grace period to wait out (a worker without requests is ended at once).
+        assert seconds < 3, f"an idle server took {seconds:.1f} s to stop"
+    finally:
+        for pid in live_pids(process_group(server.proc.pid)):
+            os.kill(pid, signal.SIGKILL)
+        server.stop()
+
+
+# -- killed query processes ---------------------------------------------------------------------------------
+def children(pid: int) -> dict[int, int]:
+    """The live child processes of ``pid`` with their CPU time so far (clock ticks)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] not in (b"Z", b"X"):
+                found[int(entry)] = int(fields[11]) + int(fields[12])
+    return found
+
+
+def metric(server, name: str) -> float:
+    import re
+
+    text = requests.get(server.url("/metrics"), timeout=10).text
+    return float(re.search(rf"^cec_kg_{name}\{{[^}}]*\}} (\S+)$", text, re.M).group(1))
+
+
+@pytest.fixture(scope="module")
+def one_process(start_server, data_dir):
+    """One serving process (so /metrics and /health are always that process's)."""
+    return start_server("--data", str(data_dir), "--workers", "1", "--threads", "8", "--cache-mb", "0",
+                        "--timeout", "30", "--max-timeout", "30")
+
+
+def test_a_query_worker_killed_mid_query_loses_no_request(one_process):
+    spawner = requests.get(one_process.url("/health"), timeout=10).json()["query_workers"]["spawner_pid"]
+    retried_before = metric(one_process, "query_workers_retried")
+    outcome = {}
+
+    def run():
+        r = requests.get(one_process.url("/sparql"), params={"query": slow_query(n=36), "timeout": "30"}, timeout=60)
+        outcome.update(status=r.status_code, body=r.text[:300])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def busy_worker():
+        before = children(spawner)
+        time.sleep(0.1)
+        busy = [pid for pid, cpu in children(spawner).items() if cpu > before.get(pid, cpu)]
+        return busy[0] if len(busy) == 1 else None
+
+    worker = wait_until(busy_worker, 5)
+    assert worker, f"no query worker is evaluating the query: {children(spawner)}"
+    os.kill(worker, signal.SIGKILL)
+    thread.join(60)
+    assert outcome.get("status") == 200, outcome          # run again on a fresh worker
+    assert not live_pids([worker]), "the killed worker still runs"
+    assert metric(one_process, "query_workers_retried") == retried_before + 1
+
+
+def test_the_spawner_killed_mid_load_is_restarted_and_loses_no_request(one_process):
+    health = requests.get(one_process.url("/health"), timeout=10).json()["query_workers"]
+    spawner, restarts = health["spawner_pid"], health["spawner_restarts"]
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def load(i: int):
+        session = requests.Session()
+        n = 0
+        while not stop.is_set() and n < 400:
+            n += 1
+            r = session.get(one_process.url("/sparql"), params={"query": f"ASK {{ ?s ?p '{i}-{n}' }}"}, timeout=30)
+            statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    wait_until(lambda: len(statuses) >= 20, 10)
+    os.kill(spawner, signal.SIGKILL)
+
+    def restarted():
+        h = requests.get(one_process.url("/health"), timeout=10).json()["query_workers"]
+        return h if h["spawner"] == "running" and h["spawner_pid"] != spawner else None
+
+    h = wait_until(restarted, 10)
+    assert h and h["spawner_restarts"] == restarts + 1, h
+    after = len(statuses)
+    wait_until(lambda: len(statuses) >= after + 40, 15)
+    stop.set()
+    for th in threads:
+        th.join(30)
+    assert len(statuses) >= after + 40, "the load stopped after the restart"
+    lost = [s for s in statuses if s != 200]
+    assert not lost, f"{len(lost)} of {len(statuses)} requests were lost: {sorted(set(lost))}"
+    assert not live_pids([spawner])
