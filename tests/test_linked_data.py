@@ -323,10 +323,13 @@ def test_dataset_page_switcher_links_to_the_path_asked(live_server):
 
 
 def test_missing_translation_falls_back_visibly(live_server):
-    """Mexico has a Spanish name in no source: the English one shows, marked as a fallback."""
-    r = get(live_server, "/page/factual-record/cozumel?lang=es")
-    assert re.search(r'class="fallback" lang="en"[^>]*>Mexico<sup class="fallback-mark">en</sup>', r.text), \
-        "an English label on a Spanish page must be marked"
+    """Natural Resources Canada has a French name (names.csv) but a Spanish one in no source: the English
+    one shows on the Spanish page, marked as a fallback; the French page shows the French name, unmarked."""
+    r = get(live_server, "/page/agency/natural-resources-canada?lang=es")
+    assert re.search(r'class="fallback" lang="en"[^>]*>Natural Resources Canada<sup class="fallback-mark">en</sup>',
+                     r.text), "an English label on a Spanish page must be marked"
+    fr = get(live_server, "/page/agency/natural-resources-canada?lang=fr").text
+    assert '<h1><span lang="fr">Ressources naturelles Canada</span></h1>' in fr, "the sourced French name is the title"
 
 
 def test_page_content_property_labels_dates_incoming_sources(live_server):

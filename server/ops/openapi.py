@@ -250,6 +250,40 @@ def build(cfg, origin: str) -> dict:
         "/static/{filename}": {"get": _op("The pages' static files", "", {
             "200": _ok("the file", ["text/css"]), **CONDITIONAL},
             parameters=[_path("filename", "the file", "style.css")], tags=["Pages"], operation_id="static")},
+        "/search": {"get": _op("Search names, titles and abbreviations", "Every label, name, title and "
+                               "abbreviation in en/es/fr, case- and accent-insensitive, ranked exact, prefix, word, "
+                               "close spelling; HTML or JSON.", {
+            "200": _ok("the hits, with type facets", ["text/html", "application/json"])},
+            parameters=[_query("q", "what to look for"), _query("type", "only things of this class (a CURIE or IRI; "
+                                                                "repeatable)"),
+                        _query("page", "page of hits, from 1", {"type": "integer", "minimum": 1}),
+                        _query("limit", "hits per page (at most 100)", {"type": "integer", "minimum": 1}),
+                        FORMAT, LANG],
+            problems=("400", "406"), tags=["Pages"], operation_id="search")},
+        "/publications": {"get": _op("The publications library", "Factual records and Article 13 reports, "
+                                     "filtered and sorted, with a timeline per year; HTML or JSON.", {
+            "200": _ok("the publications", ["text/html", "application/json"])},
+            parameters=[_query("type", "factual-record or article-13-report"),
+                        _query("from", "first year", {"type": "integer"}), _query("to", "last year", {"type": "integer"}),
+                        _query("party", "a Party's slug, e.g. mexico (repeatable)"), _query("sort", "year or title"),
+                        FORMAT, LANG],
+            problems=("400", "406"), tags=["Pages"], operation_id="publications")},
+        "/queries": {"get": _op("The saved queries", "Every competency question with its question in en/es/fr, "
+                                "its parameters and result variables: JSON, RDF (sh:SPARQLExecutable) or HTML.", {
+            "200": _ok("the saved queries", ["application/json", "text/html", *DOC_TYPES])},
+            parameters=[FORMAT, LANG], problems=("406",), tags=["SPARQL"], operation_id="savedQueries")},
+        "/queries/": {"get": _op("The saved queries (same as /queries)", "", {
+            "200": _ok("the saved queries", ["application/json", "text/html", *DOC_TYPES])},
+            parameters=[FORMAT, LANG], problems=("406",), tags=["SPARQL"], operation_id="savedQueriesSlash")},
+        "/queries/{name}": {"get": _op("Run a saved query", "Negotiated like /sparql; its parameters come as URL "
+                                       "arguments and are bound as RDF terms (never pasted into the text); a bad or "
+                                       "unknown parameter is a 400 naming it.", {
+            "200": _ok("the answer", ["application/sparql-results+json", "application/sparql-results+xml",
+                                      "text/csv", "text/tab-separated-values", "text/html", *DOC_TYPES])},
+            parameters=[_path("name", "the saved query, e.g. cq-01-factual-records-concerning-mexico",
+                              "cq-01-factual-records-concerning-mexico"), FORMAT,
+                        _query("timeout", "seconds", {"type": "number"})],
+            problems=("400", "404", "406", "429", "503"), tags=["SPARQL"], operation_id="savedQuery")},
         "/openapi.json": {"get": _op("This description (OpenAPI 3.1)", "", {
             "200": _ok("the description", ["application/json", MEDIA])}, tags=["Operations"],
             operation_id="openapi")},

@@ -36,7 +36,7 @@ def _open_search(store):
 
     try:
         return open_index(store)
-    except (OSError, ValueError, RuntimeError, EvaluationError, QueryTimeout):
+    except (OSError, ValueError, RuntimeError, EvaluationError, QueryTimeout, StoreFailure):
         return None         # e.g. the backend is not up yet: built on the first search instead
 
 

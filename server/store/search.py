@@ -30,6 +30,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from ..graph import paths
 from ..graph.namespaces import BASE, ENTAILMENT_GRAPH
 
@@ -230,6 +232,9 @@ def build(store, target: Path) -> float:
     seen = set()
     batch = []
     for row in _rows(store, LABELS_QUERY):
+        if not (isinstance(row["x"], ox.NamedNode) and isinstance(row["label"], ox.Literal)
+                and isinstance(row["p"], ox.NamedNode)):
+            continue        # a backend that answers other rows than asked (or garbage): nothing to index
         iri, label = row["x"].value, row["label"]
         if iri.startswith(NOT_ENTITIES):
             continue
@@ -244,9 +249,11 @@ def build(store, target: Path) -> float:
             batch.clear()
     db.executemany("INSERT INTO labels (iri, label, lang, prop, norm) VALUES (?, ?, ?, ?, ?)", batch)
     labelled = {r[0] for r in db.execute("SELECT DISTINCT iri FROM labels")}
-    type_rows = [(r["x"].value, r["type"].value) for r in _rows(store, TYPES_QUERY)]
+    type_rows = [(r["x"].value, r["type"].value) for r in _rows(store, TYPES_QUERY)
+                 if isinstance(r["x"], ox.NamedNode) and isinstance(r["type"], ox.NamedNode)]
     if not type_rows:                   # data without named graphs: every type
-        type_rows = [(r["x"].value, r["type"].value) for r in _rows(store, TYPES_QUERY_DEFAULT)]
+        type_rows = [(r["x"].value, r["type"].value) for r in _rows(store, TYPES_QUERY_DEFAULT)
+                     if isinstance(r["x"], ox.NamedNode) and isinstance(r["type"], ox.NamedNode)]
     db.executemany("INSERT INTO types VALUES (?, ?)", [r for r in type_rows if r[0] in labelled])
     db.executescript("""
         CREATE INDEX labels_norm ON labels (norm);
