@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
 
 from cec_kg.store.embedded import EmbeddedStore
 from cec_kg.store.search import SearchIndex, build
