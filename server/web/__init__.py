@@ -1,7 +1,9 @@
 """The web pages for people: entity pages, the home page, and HTML views of the documents below.
 
 Owns the templates and static assets (shipped as package data), the translations and value
-formatting (``i18n``), the pages (``pages``), the HTML views the lower layers call (``documents``),
+formatting (``i18n``), the pages (``pages``: rendering; ``entity``, ``home``, ``library``, ``search``;
+pictures: ``orgchart``, ``charts``, ``maps``), the HTML views the lower layers call (``documents``,
+``results``),
 how every error is answered, as problem+json or an HTML page (``errors``), and the Content-Security-
 Policy of every page (``security``).
 
