@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from cec_kg.graph import build, paths
+from cec_kg.graph.queries import parse
 from cec_kg.graph.queries import parse as saved_query
 from cec_kg.store.loading import open_store
 from cec_kg.graph.validate import compact
@@ -34,22 +35,9 @@ def render(term) -> str:
 
 
 def expected(path: Path) -> dict:
-    """The header's expectations: {"ask": bool} / {"count": int, "rows": [[str]]}."""
-    out: dict = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        if m := re.match(r"^# expected: (true|false)\s*$", line):
-            out["ask"] = m.group(1) == "true"
-        elif m := re.match(r"^# expected-count: (\d+)\s*$", line):
-            out["count"] = int(m.group(1))
-        elif line.startswith("# expected-rows:"):
-            rows = []
-            for row in lines[i + 1:]:
-                if not row.startswith("#   "):
-                    break
-                rows.append([v.strip() for v in row[4:].split(" | ")])
-            out["rows"] = rows
-    return out
+    """The header's expectations: {"ask": bool} / {"count": int, "rows": [[str]]} (read as the /queries
+    API reads them: cec_kg.graph.queries)."""
+    return parse(path).expected
 
 
 # -- Conventions -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ..linkeddata.discovery import statistics
 from ..protocol.http import document_response, license_iri
 from . import charts, orgchart
 from .i18n import Label, choose_lang, format_number, pick_label, t
-from .library import NO_PARTY, publications
+from .library import NO_PARTY, per_year, publications
 from .pages import Labeller, href_for, render_page
 from .results import labels_for
 
@@ -97,13 +97,7 @@ def publications_chart(lang: str, lang_qs: str):
     parties = sorted({p for pub in pubs for p in pub.parties})
     labeller = Labeller(lang, None)
     labeller.entity_labels = labels_for(parties)
-    counts: dict[int, dict[str, float]] = {}
-    for pub in pubs:
-        if pub.year is None:
-            continue
-        for p in pub.parties or [NO_PARTY]:
-            counts.setdefault(pub.year, {}).setdefault(p, 0)
-            counts[pub.year][p] += 1
+    counts = per_year(pubs)
     series = [(p, labeller.thing(p).text) for p in parties] + [(NO_PARTY, t("no_party", lang))]
     extra = [("lang", lang)] if lang_qs else []
     return charts.timeline(counts, series=series, title=t("per_year_title", lang),

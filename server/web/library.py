@@ -58,6 +58,19 @@ class Publication:
         return len(self.years) > 1
 
 
+def per_year(pubs: list[Publication]) -> dict[int, dict[str, float]]:
+    """Publications per year, stacked per Party (the timeline's data): one about two Parties counts for
+    each; one about none under NO_PARTY; an undated one nowhere."""
+    counts: dict[int, dict[str, float]] = {}
+    for pub in pubs:
+        if pub.year is None:
+            continue
+        for p in pub.parties or [NO_PARTY]:
+            counts.setdefault(pub.year, {}).setdefault(p, 0)
+            counts[pub.year][p] += 1
+    return counts
+
+
 def publications() -> list[Publication]:
     def compute():
         found: dict[str, Publication] = {}
@@ -175,14 +188,7 @@ def library():
              "isbn": r["isbn"]} for r, pub in zip(rows, kept)]}
         return document_response(json.dumps(body, ensure_ascii=False), "application/json", vary="Accept", cors=True)
 
-    # The timeline: publications per year, stacked per Party (a publication about two Parties counts for each).
-    counts: dict[int, dict[str, float]] = {}
-    for pub in kept:
-        if pub.year is None:
-            continue
-        for p in pub.parties or [NO_PARTY]:
-            counts.setdefault(pub.year, {}).setdefault(p, 0)
-            counts[pub.year][p] += 1
+    counts = per_year(kept)
     series = [(p, labeller.thing(p).text) for p in parties] + [(NO_PARTY, t("no_party", lang))]
     base_args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("from", "to")]
 
