@@ -3,6 +3,13 @@
 wrk (Debian package ``wrk``) is written in C and event-driven, so two of its threads can push tens of
 thousands of requests/s: it is not the bottleneck here (its own CPU time is measured and reported).
 Any status outside 2xx counts as an error (the ``response`` hook), as do socket errors and timeouts.
+
+Unseen requests (the default): the script puts a first line ``#u<run>-<thread>-<n>`` (a SPARQL
+comment) before each query, so no two requests of a whole benchmark run carry the same text (the run
+number comes from the harness: warm-up and measurement differ too). The engine's work is unchanged,
+but no cache keyed by the request, ours included, can replay an answer: every request is parsed,
+checked and evaluated. Replay (``unseen=False``) cycles the same few texts, as a crawler or a dashboard
+would, and shows what a cache does.
 """
 from __future__ import annotations
 
@@ -32,6 +39,9 @@ LUA = r"""
 local paths = {
 %(paths)s
 }
+local unseen = %(unseen)s
+local endpoint = "%(endpoint)s"
+local run = "%(run)s"
 local accepts = {
 %(accepts)s
 }
@@ -47,14 +57,24 @@ end
 
 function init(args)
   for i = 1, #paths do
-    reqs[i] = wrk.format("GET", paths[i], {["Accept"] = accepts[i]})
+    if unseen then
+      reqs[i] = {["Accept"] = accepts[i]}
+    else
+      reqs[i] = wrk.format("GET", endpoint .. "?query=" .. paths[i], {["Accept"] = accepts[i]})
+    end
   end
   idx = ((id or 0) * 17) %% #reqs
+  tag = "%%23u" .. run .. "-" .. (id or 0) .. "-"
+  n = 0
   non2xx = 0
 end
 
 function request()
   idx = idx %% #reqs + 1
+  if unseen then
+    n = n + 1
+    return wrk.format("GET", endpoint .. "?query=" .. tag .. n .. "%%0A" .. paths[idx], reqs[idx])
+  end
   return reqs[idx]
 end
 
@@ -101,12 +121,15 @@ def wrk_path() -> str:
     return path
 
 
-def write_script(requests: list[Request], endpoint_path: str, target: Path, every_status: bool = False) -> Path:
-    paths = ",\n".join(f"  [[{r.path(endpoint_path)}]]" for r in requests)
+def write_script(requests: list[Request], endpoint_path: str, target: Path, every_status: bool = False,
+                 unseen: bool = True, run: str = "0") -> Path:
+    """The Lua script for ``requests``; ``run`` makes the unseen texts of this script its own."""
+    paths = ",\n".join(f"  [[{r.encoded()}]]" for r in requests)
     accepts = ",\n".join(f'  "{r.accept}"' for r in requests)
     target.parent.mkdir(parents=True, exist_ok=True)
     hook = RESPONSE_HOOK if every_status else ""
-    target.write_text(LUA % {"paths": paths, "accepts": accepts, "response_hook": hook}, encoding="utf-8")
+    target.write_text(LUA % {"paths": paths, "accepts": accepts, "response_hook": hook, "endpoint": endpoint_path,
+                             "unseen": "true" if unseen else "false", "run": run}, encoding="utf-8")
     return target
 
 

@@ -1,10 +1,12 @@
 """The query mixes: templates in ``bench/queries/`` filled with parameters found in the loaded data.
 
-A template's file name says its mix (``lookup-*``, ``interactive-*``, ``graph-*``); its ``$iri``,
-``$cls``, ``$word`` and ``$offset`` are filled from the dataset itself (entities, populated classes,
-words of labels), chosen deterministically, so the same data always gives the same requests and the
+A template's file name says its mix (``lookup-*``, ``interactive-*``, ``graph-*``, ``analytic-*``);
+its ``$iri``, ``$cls``, ``$word``, ``$offset``, ``$pollutant`` and ``$year`` are filled from the dataset
+itself (entities, populated classes, words of labels, the releases' pollutants and years), chosen
+deterministically, so the same data always gives the same requests and the
 harness works on whatever the CEC graph holds today. Every template gets the same number of requests
-in its mix, so each query kind weighs the same.
+in its mix, so each query kind weighs the same. A mix whose parameters the data lacks (the analytic
+mix needs PRTR releases, ``bench/prtr.py``) is skipped for that dataset (``NoValues``).
 """
 from __future__ import annotations
 
@@ -18,12 +20,15 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
-MIXES = ("lookup", "interactive", "graph")
-PER_TEMPLATE = {"lookup": 24, "interactive": 8, "graph": 12}
+MIXES = ("lookup", "interactive", "graph", "analytic")
+PER_TEMPLATE = {"lookup": 24, "interactive": 8, "graph": 12, "analytic": 4}
+PRTR = "https://example.org/cec-kg-bench/prtr/vocab#"
+XSD_GYEAR = "http://www.w3.org/2001/XMLSchema#gYear"
 ACCEPT_SELECT = "application/sparql-results+json"
 ACCEPT_GRAPH = "application/n-triples"
 # Entities are looked up under the published namespace and the synthetic one.
-ENTITY_NAMESPACES = ("https://w3id.org/cec-kg/id/", "https://example.org/cec-kg-bench/id/")
+ENTITY_NAMESPACES = ("https://w3id.org/cec-kg/id/", "https://example.org/cec-kg-bench/id/",
+                     "https://example.org/cec-kg-bench/prtr/id/")
 STOP_WORDS = {"synthetic", "with", "from", "that", "this", "report", "bulletin", "committee", "membership"}
 _SAFE_IRI = re.compile(r"^[^<>\"{}|^`\\\s]+$")
 _SAFE_WORD = re.compile(r"^[a-z]+$")
@@ -38,8 +43,11 @@ class Request:
     accept: str
     form: str  # "select" (rows) or "graph" (triples)
 
+    def encoded(self) -> str:
+        return quote(self.query, safe="")
+
     def path(self, endpoint_path: str) -> str:
-        return f"{endpoint_path}?query={quote(self.query, safe='')}"
+        return f"{endpoint_path}?query={self.encoded()}"
 
 
 @dataclass
@@ -51,6 +59,12 @@ class Parameters:
     classes: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     offsets: tuple[int, ...] = (0, 10, 30, 70)
+    pollutants: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+
+
+class NoValues(ValueError):
+    """The data offers no values for a template's parameters (e.g. no releases for the analytic mix)."""
 
 
 def _spread(items: list, n: int) -> list:
@@ -62,7 +76,7 @@ def _spread(items: list, n: int) -> list:
 
 
 def _column(store: ox.Store, query: str) -> list[str]:
-    return [row[0].value for row in store.query(query, use_default_graph_as_union=True)]
+    return [row[0].value for row in store.query(query)]
 
 
 def discover(store: ox.Store, n_entities: int = 48) -> Parameters:
@@ -79,7 +93,7 @@ def discover(store: ox.Store, n_entities: int = 48) -> Parameters:
         params.linked_entities += _spread([s for s in g if s in linking], n_entities // len(groups))
     rows = store.query("""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
         ?s a ?c ; <http://www.w3.org/2000/01/rdf-schema#label> ?l } GROUP BY ?c HAVING (COUNT(DISTINCT ?s) >= 5)
-        ORDER BY DESC(?n) ?c""", use_default_graph_as_union=True)
+        ORDER BY DESC(?n) ?c""")
     classes = [r[0].value for r in rows if isinstance(r[0], ox.NamedNode) and _SAFE_IRI.match(r[0].value)]
     params.classes = _spread(classes, 8)
     words: Counter[str] = Counter()
@@ -87,6 +101,8 @@ def discover(store: ox.Store, n_entities: int = 48) -> Parameters:
         words.update(w for w in re.findall(r"[a-z]{4,}", label.lower()) if w not in STOP_WORDS)
     ranked = [w for w, _ in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])) if _SAFE_WORD.match(w)]
     params.words = _spread(ranked, 8)  # frequent to rare: several selectivities
+    params.pollutants = _column(store, f"SELECT DISTINCT ?p WHERE {{ ?r <{PRTR}pollutant> ?p }} ORDER BY ?p")
+    params.years = _column(store, f"SELECT DISTINCT ?y WHERE {{ ?r <{PRTR}reportingYear> ?y }} ORDER BY ?y")
     return params
 
 
@@ -115,10 +131,12 @@ def build(mix: str, params: Parameters) -> list[Request]:
             "cls": [f"<{c}>" for c in params.classes],
             "word": params.words,
             "offset": [str(o) for o in params.offsets],
+            "pollutant": [f"<{p}>" for p in params.pollutants if _SAFE_IRI.match(p)],
+            "year": [f'"{y}"^^<{XSD_GYEAR}>' for y in params.years if y.isdigit()],
         }
         missing = [k for k in names if not choices.get(k)]
-        if missing:
-            raise ValueError(f"{path.name}: the data offers no values for {missing}")
+        if missing or (mix == "analytic" and not params.pollutants):
+            raise NoValues(f"{path.name}: the data offers no values for {missing or ['releases']}")
         form = _form(text)
         for i in range(n):
             # Each parameter cycles through its own values; shifting by its position varies the pairs.

@@ -1,10 +1,21 @@
-"""The servers under test, started for real on 127.0.0.1 and loaded with the same N-Quads file.
+"""The servers under test, started for real on 127.0.0.1 and loaded with the same RDF file.
 
-- ``ours``: ``cec-kg serve --data FILE`` (endpoint ``/sparql``), or any command given with ``--ours-cmd``;
-  ``ours-nocache`` is the same with ``--cache-mb 0`` (every request reaches the engine).
-- ``oxigraph``: ``oxigraph serve`` in memory with ``--union-default-graph``, loaded over the Graph
-  Store Protocol (``POST /store``) so it holds exactly the file's quads.
-- ``rdflib-endpoint``: ``rdflib-endpoint serve FILE`` (an rdflib ``Dataset`` with ``default_union``).
+Storage (``--storage``): ``disk`` (the default) loads each system's own on-disk store with its own
+loader before starting it, timed (load time, store size); ``memory`` loads in memory at start-up.
+
+- ``ours``: disk: ``cec-kg load --store DIR FILE``, then ``cec-kg serve --store DIR``; memory:
+  ``cec-kg serve --data FILE`` (or any command given with ``--ours-cmd``). As deployed: result cache on.
+  ``ours-nocache`` is the same with ``--cache-mb 0``.
+- ``oxigraph``: disk: ``oxigraph load --location DIR --file FILE`` and ``oxigraph optimize`` (the
+  compaction an on-disk store needs after a bulk load, timed apart), then ``oxigraph serve-read-only``;
+  memory: ``oxigraph serve`` loaded over the Graph Store Protocol (``POST /store``). Both with
+  ``--union-default-graph``, how Oxigraph serves a dataset of named graphs as one: a bag, a triple once
+  per graph stating it (the CEC graph states some facts in several sources' graphs; the PRTR data has
+  no named graphs, so there the union is the plain default graph).
+- ``oxigraph-merged``: Oxigraph server with the default graph holding the RDF merge, as ours does
+  (loaded from the reference store's dump): the same answers as ours, row for row.
+- ``rdflib-endpoint``: ``rdflib-endpoint serve FILE`` (an rdflib ``Dataset`` with ``default_union``), in
+  memory whatever ``--storage`` says (it has no store of its own).
 
 Each peer runs in its own process group; ``stop()`` ends that group only (by its id).
 """
@@ -12,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -61,6 +73,55 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / _clock_ticks()
 
 
+def tree_pids(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(raw[raw.rindex(")") + 2:].split()[1]), []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def tree_memory(pid: int) -> dict:
+    """Memory of a process tree: PSS (shared pages split between the processes sharing them: the honest
+    sum for forked workers sharing one store) and the largest single RSS, in bytes."""
+    pss = rss_max = 0
+    for p in tree_pids(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
+                elif line.startswith("Rss:"):
+                    rss_max = max(rss_max, int(line.split()[1]) * 1024)
+        except OSError:
+            continue
+    return {"pss": pss, "rss_max": rss_max}
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def timed(cmd: list[str], log: Path, timeout: float = 3600) -> float:
+    """Run ``cmd`` to completion (output appended to ``log``); its wall time in seconds."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with log.open("ab") as out:
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} … failed ({proc.returncode}); see {log}")
+    return time.monotonic() - started
+
+
 @dataclass
 class Peer:
     name: str
@@ -71,6 +132,12 @@ class Peer:
     env: dict[str, str] = field(default_factory=dict)
     checked: bool = True  # False for the HTTP-layer ceilings, which answer every query the same way
     process: subprocess.Popen | None = None
+    store_dir: Path | None = None     # disk storage: the store this peer's loader makes
+    loading: dict = field(default_factory=dict)   # load_s, optimize_s, store_bytes, ready_s, memory_peak
+    source: Path | None = None        # the file this peer serves
+
+    def prepare(self, data: Path) -> None:
+        """Disk storage: make the on-disk store with the system's own loader (timed)."""
 
     @property
     def base(self) -> str:
@@ -110,10 +177,13 @@ class Peer:
         raise TimeoutError(f"{self.name} not ready at {url} after {timeout:.0f}s ({last}); see {self.log_path}")
 
     def load(self, data: Path) -> None:
-        """Hook for peers that are loaded over HTTP after start-up (only Oxigraph here)."""
+        """Hook for peers that are loaded over HTTP after start-up (Oxigraph in memory)."""
 
     def cpu_seconds(self) -> float:
         return tree_cpu_seconds(self.process.pid) if self.process else 0.0
+
+    def memory(self) -> dict:
+        return tree_memory(self.process.pid) if self.process and self.process.poll() is None else {}
 
     def stop(self) -> None:
         if not self.process or self.process.poll() is not None:
@@ -129,32 +199,64 @@ class Peer:
             pass
 
 
+class OursPeer(Peer):
+    def prepare(self, data: Path) -> None:
+        if self.store_dir is None:
+            return
+        shutil.rmtree(self.store_dir, ignore_errors=True)
+        self.store_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.loading["load_s"] = round(timed([str(VENV_BIN / "cec-kg"), "load", "--store", str(self.store_dir),
+                                              str(data)], self.log_path.with_suffix(".load.log")), 2)
+        self.loading["store_bytes"] = dir_bytes(self.store_dir)
+
+
 class OxigraphPeer(Peer):
+    def prepare(self, data: Path) -> None:
+        if self.store_dir is None:
+            return
+        shutil.rmtree(self.store_dir, ignore_errors=True)
+        self.store_dir.parent.mkdir(parents=True, exist_ok=True)
+        exe, log = str(VENV_BIN / "oxigraph"), self.log_path.with_suffix(".load.log")
+        self.loading["load_s"] = round(timed([exe, "load", "--location", str(self.store_dir), "--file", str(data)],
+                                             log), 2)
+        self.loading["optimize_s"] = round(timed([exe, "optimize", "--location", str(self.store_dir)], log), 2)
+        self.loading["store_bytes"] = dir_bytes(self.store_dir)
+
     def load(self, data: Path) -> None:
+        if self.store_dir is not None:
+            return
         req = urllib.request.Request(
             f"{self.base}/store", data=data.read_bytes(), method="POST",
-            headers={"Content-Type": "application/n-quads"},
+            headers={"Content-Type": "application/n-quads" if data.suffix == ".nq" else "application/n-triples"},
         )
         with urllib.request.urlopen(req, timeout=600) as resp:
             if resp.status not in (200, 201, 204):
                 raise RuntimeError(f"oxigraph refused the data: HTTP {resp.status}")
 
 
-def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None, workers: int | None) -> list[Peer]:
+def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None, workers: int | None,
+               storage: str = "disk", store_root: Path | None = None, merged_data: Path | None = None,
+               timeout: float = 30.0) -> list[Peer]:
+    """``merged_data``: the dataset with its default graph holding the merge (for ``oxigraph-merged``)."""
     peers: list[Peer] = []
+    on_disk = storage == "disk"
     for name in names:
         port = free_port()
         log = log_dir / f"{name}.log"
+        store_dir = (store_root / name) if on_disk and store_root is not None else None
         if name in ("ours", "ours-nocache"):
             if ours_cmd:
                 cmd = shlex.split(ours_cmd.format(port=port, data=data))
+                store_dir = None
             else:
-                cmd = [str(VENV_BIN / "cec-kg"), "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)]
+                what = ["--store", str(store_dir)] if store_dir else ["--data", str(data)]
+                cmd = [str(VENV_BIN / "cec-kg"), "serve", "--host", "127.0.0.1", "--port", str(port), *what,
+                       "--timeout", f"{timeout:g}", "--max-timeout", f"{timeout:g}"]
                 if workers:
                     cmd += ["--workers", str(workers)]
             if name == "ours-nocache":  # the same server with its result cache off: engine + HTTP layer only
                 cmd += ["--cache-mb", "0"]
-            peers.append(Peer(name, cmd, "/sparql", port, log))
+            peers.append(OursPeer(name, cmd, "/sparql", port, log, store_dir=store_dir))
         elif name in ("ceiling-wsgi", "ceiling-flask"):
             app = "bench.ceiling:" + name.split("-")[1] + "_app"
             cmd = [str(VENV_BIN / "granian"), "--interface", "wsgi", "--workers", str(workers or 2),
@@ -162,13 +264,18 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
             peer = Peer(name, cmd, "/sparql", port, log, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
             peer.checked = False
             peers.append(peer)
-        elif name == "oxigraph":
-            cmd = [str(VENV_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-            peers.append(OxigraphPeer(name, cmd, "/query", port, log))
+        elif name in ("oxigraph", "oxigraph-merged"):
+            union = ["--union-default-graph"] if name == "oxigraph" else []
+            if store_dir:
+                cmd = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(store_dir),
+                       "--bind", f"127.0.0.1:{port}", *union]
+            else:
+                cmd = [str(VENV_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", *union]
+            peers.append(OxigraphPeer(name, cmd, "/query", port, log, store_dir=store_dir))
         elif name == "rdflib-endpoint":
             cmd = [str(VENV_BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), str(data)]
             peers.append(Peer(name, cmd, "/", port, log))
         else:
-            raise ValueError(f"unknown server {name!r}: choose from ours, ours-nocache, oxigraph, rdflib-endpoint, "
-                             "ceiling-wsgi, ceiling-flask")
+            raise ValueError(f"unknown server {name!r}: choose from ours, ours-nocache, oxigraph, oxigraph-merged, "
+                             "rdflib-endpoint, ceiling-wsgi, ceiling-flask")
     return peers
