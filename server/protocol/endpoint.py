@@ -12,10 +12,8 @@ OPTIONS, and gzip for compressible bodies.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import re
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 import pyoxigraph as ox
@@ -25,19 +23,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..problems import Problem
 from ..store import get_store, guard
-from ..store.executor import Busy, EvaluationError, Job, QuerySyntaxError, QueryTimeout, Unavailable
-from .negotiation import RDF, RESULTS, expand_format, negotiate
+from .answer import (EXPOSED, GZIP_MIN_BYTES, RDF_OFFERS, RESULT_OFFERS, result_entry, result_etag, result_response,
+                     validator_headers)
+from .negotiation import expand_format, negotiate
 
 bp = Blueprint("sparql", __name__)
 
-RESULT_OFFERS = list(RESULTS)
-RDF_OFFERS = list(RDF)
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
-GZIP_MIN_BYTES = 1024
 COMPRESSIBLE = re.compile(r"^(text/|application/(.*\+)?(json|xml)|application/(n-triples|n-quads|trig|ld\+json|javascript))")
-EXPOSED = "ETag, Retry-After, X-SPARQL-Row-Cap, X-SPARQL-Truncated, X-SPARQL-Rows, Link, Location, Vary"
 
 
 @dataclass(frozen=True)
@@ -183,16 +178,12 @@ def pick_format(values: tuple[str, ...], offers: list[str]) -> str | None:
     return values[0] if values else None
 
 
-def syntax_problem(message: str) -> Problem:
-    m = re.search(r"(\d+):(\d+)", message)
-    extra = {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}
-    return Problem(400, "Query syntax error", f"the query does not parse: {message}",
-                   parser_message=message, **extra)
-
-
 @bp.route("/sparql", methods=["GET", "POST"])
 @bp.route("/sparql/", methods=["GET", "POST"])
 def endpoint():
+    found = request.environ.get("cec_kg.problem")
+    if found is not None:       # the lean path (``fast``) found it: answer it without evaluating again
+        raise found
     req = read_request()
     if req.query is None:
         if request.method == "POST":
@@ -213,92 +204,19 @@ def answer(req: ProtocolRequest) -> Response:
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
     offers = RDF_OFFERS if graph_form else RESULT_OFFERS
     media_type = negotiate(request, offers, override=pick_format(req.formats, offers))
-    cap = int(cfg["MAX_RESULT_ROWS"])
-    key = hashlib.blake2b("\0".join([req.query, repr(req.default_graphs), repr(req.named_graphs),
-                                     media_type, str(cap), request.base_url]).encode("utf-8"),
-                          digest_size=10).hexdigest()
-    etag = f"{store.content_hash()}-{key}"
+    etag = result_etag(store, cfg, req.query, req.default_graphs, req.named_graphs, media_type, request.base_url)
     is_get = request.method in ("GET", "HEAD")
     use_gzip = request.accept_encodings["gzip"] > 0 and request.accept_encodings.quality("identity") >= 0
     tag = etag + ("-gz" if use_gzip else "")
     if is_get and request.if_none_match.contains_weak(tag):     # RFC 9110 §13.1.2: weak comparison
         g.sparql_cache = "revalidated"
         resp = Response(status=304)
-        _result_headers(resp, tag, is_get)
+        resp.headers.extend(validator_headers(cfg, tag, is_get))
         return resp
-    cache = current_app.extensions["cec_kg.result_cache"]
-    entry = cache.get(etag)
-    g.sparql_cache = "hit" if entry is not None else "miss"
-    if entry is None:
-        default_graphs, named_graphs = req.default_graphs, req.named_graphs
-        if store.kind == "remote" and default_graphs is None and info.has_dataset:
-            # Say FROM / FROM NAMED as protocol parameters (same dataset, by the protocol's rules): a
-            # backend serving a union default graph may ignore FROM (Oxigraph server 0.5 does).
-            default_graphs, named_graphs = info.from_graphs, info.from_named
-        job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
-                  named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
-                  bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url)
-        started = time.perf_counter()
-        try:
-            try:
-                outcome = store.run(job, req.timeout)
-            except QuerySyntaxError:
-                if job.query == req.query:
-                    raise
-                # The parser reports the furthest position it reached, which may be in the LIMIT we
-                # appended: parse the query as sent for the message (and the answer, should it parse).
-                outcome = store.run(replace(job, query=req.query), req.timeout)
-        except QueryTimeout:
-            raise Problem(503, "Query timeout", f"the query ran longer than {req.timeout:g} s and was stopped. "
-                          "Make it more selective (LIMIT, more specific patterns), or pass a larger timeout= "
-                          f"(at most {cfg['MAX_QUERY_TIMEOUT']:g} s).", {"Retry-After": str(cfg["RETRY_AFTER"])},
-                          timeout=req.timeout) from None
-        except Busy:
-            raise Problem(503, "Busy", "every query worker is busy with other queries; retry shortly.",
-                          {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
-        except Unavailable as e:
-            raise Problem(503, "Query service unavailable", f"{e}: the service cannot evaluate queries until "
-                          "it is restarted (its /health says so too); retry later.",
-                          {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
-        except QuerySyntaxError as e:
-            raise syntax_problem(str(e)) from None
-        except EvaluationError as e:
-            raise Problem(400 if store.kind == "embedded" else 502, "Query evaluation failed", str(e)) from None
-        g.sparql_seconds = time.perf_counter() - started
-        entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
-                 "truncated": outcome.truncated, "gz": None}
-        cache.put(etag, entry, len(outcome.body))
-    body = entry["body"]
-    headers = {}
-    if use_gzip and len(body) >= GZIP_MIN_BYTES:
-        if entry["gz"] is None:
-            entry["gz"] = gzip.compress(body, compresslevel=5)
-        body = entry["gz"]
-        headers["Content-Encoding"] = "gzip"
-    resp = Response(body, status=200, content_type=_content_type(entry["media_type"]), headers=headers)
-    _result_headers(resp, tag, is_get)
-    resp.headers["X-SPARQL-Row-Cap"] = str(cap)
-    if entry["rows"] is not None:
-        resp.headers["X-SPARQL-Rows"] = str(entry["rows"])
-    if entry["truncated"]:
-        resp.headers["X-SPARQL-Truncated"] = f"true; only the first {cap} rows were returned; add LIMIT/OFFSET to page"
-    return resp
-
-
-def _content_type(media_type: str) -> str:
-    if media_type.startswith("text/") or media_type in ("application/n-triples", "application/trig",
-                                                        "application/n-quads"):
-        return media_type + "; charset=utf-8"
-    return media_type
-
-
-def _result_headers(resp: Response, etag: str, is_get: bool) -> None:
-    resp.headers["Vary"] = "Accept, Accept-Encoding"
-    if is_get:
-        resp.set_etag(etag)
-        resp.headers["Cache-Control"] = f"public, max-age={int(current_app.config['CACHE_MAX_AGE'])}"
-    else:
-        resp.headers["Cache-Control"] = "no-store"
+    entry, g.sparql_cache = result_entry(current_app, store, info, req.query, req.default_graphs, req.named_graphs,
+                                         req.timeout, media_type, request.base_url, etag)
+    body, headers = result_response(cfg, entry, tag, is_get, use_gzip)
+    return Response(body, status=200, headers=headers)
 
 
 # -- app-wide: CORS, OPTIONS, gzip -------------------------------------------------------------------
@@ -329,11 +247,16 @@ def finish_response(resp: Response) -> Response:
 
 @bp.record_once
 def _setup(state) -> None:
-    """Per-app state of the endpoint: the result cache and (when serving) the killable query workers."""
+    """Per-app state of the endpoint: the result cache, the WSGI layers in front of Flask (the replay
+    cache, then the lean path), and (when serving) the killable query workers."""
     from .cache import ResultCache
 
     app = state.app
     app.extensions["cec_kg.result_cache"] = ResultCache(int(app.config["RESULT_CACHE_BYTES"]))
+    if app.config.get("FAST_PATH", True):
+        from .fast import FastPath
+
+        app.wsgi_app = app.extensions["cec_kg.fast_path"] = FastPath(app.wsgi_app, app)
     if int(app.config["RESULT_CACHE_BYTES"]) > 0:
         from .replay import ReplayCache
 

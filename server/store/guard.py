@@ -10,8 +10,9 @@ where they are keywords: never inside strings, comments, IRIs, variables (``?ser
   Oxigraph server's parser with a stack overflow),
 
 and we learn what the protocol layer needs before evaluation: the query form (to negotiate results
-vs RDF formats), whether the query names its own dataset (``FROM``), and its outer ``LIMIT``.
-Syntax errors are left to the engine's parser, which reports them with a position.
+vs RDF formats), whether the query names its own dataset (``FROM``), its outer ``LIMIT``, and whether
+its cost is bounded before it runs (``QueryInfo.plan``, see ``bounded``: such a query may be evaluated
+in process). Syntax errors are left to the engine's parser, which reports them with a position.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ import re
 from dataclasses import dataclass
 
 from ..problems import Problem
+from . import bounded
 
 MAX_NESTING = 64
+MAX_PLAN_TOKENS = 400       # longer queries are not worth proving bounded: they go to a worker
 
 # Order matters: long strings before short ones, prefixed names before bare words.
 _TOKEN = re.compile(
@@ -56,18 +59,19 @@ class QueryInfo:
     from_graphs: tuple[str, ...] = ()        # FROM IRIs, resolved (prefixes, BASE)
     from_named: tuple[str, ...] = ()         # FROM NAMED IRIs, resolved
     can_append_limit: bool = False           # a SELECT whose text may take "\nLIMIT n" at its end
+    plan: bounded.Plan | None = None          # the query's cost is bounded: see ``bounded``
 
     def capped(self, text: str, cap: int) -> str:
         """The query with an outer LIMIT of cap + 1 (one more row tells a result was cut), if safe."""
         return f"{text}\nLIMIT {cap + 1}" if self.can_append_limit else text
 
 
-def tokens(text: str):
+_SKIP = frozenset(("ws", "comment"))
+
+
+def tokens(text: str) -> list[tuple[str, str, int]]:
     """(kind, value, offset) for every token that is not whitespace or a comment."""
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind not in ("ws", "comment"):
-            yield kind, m.group(), m.start()
+    return [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text) if m.lastgroup not in _SKIP]
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
@@ -93,7 +97,10 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
     from_graphs: list[str] = []
     from_named: list[str] = []
     trailing_values = False
+    toks: list[tuple[str, str]] = []         # the tokens from the query form's keyword on
     for kind, value, offset in tokens(text):
+        if form is not None:
+            toks.append((kind, value))
         if pending is not None and kind in ("iri", "pname"):
             iri = _resolve(value, prefixes, base) if kind == "iri" or not pending.startswith("prefix:") else None
             if pending.startswith("prefix:") and kind == "iri":
@@ -135,6 +142,7 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
                               line=line, column=col)
             if form is None and word in FORMS:
                 form = word
+                toks.append((kind, value))
             elif word == "FROM":
                 has_dataset = True
                 pending = "from"
@@ -157,9 +165,13 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
             limit = int(value)
         expect_limit = False
         pending = None
+    plan = None
+    if form is not None and not has_dataset and deepest <= 3 and len(toks) <= MAX_PLAN_TOKENS:
+        plan = bounded.plan(toks, prefixes)
     return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest,
                      from_graphs=tuple(from_graphs), from_named=tuple(from_named),
-                     can_append_limit=(form == "SELECT" and limit is None and not trailing_values and depth == 0))
+                     can_append_limit=(form == "SELECT" and limit is None and not trailing_values and depth == 0),
+                     plan=plan)
 
 
 def _resolve(iri_token: str, prefixes: dict, base: str) -> str | None:

@@ -113,7 +113,7 @@ class RemoteStore(Store):
             # No BASE is added: it would shift the line numbers of the backend's syntax errors;
             # relative IRIs resolve against the backend's own endpoint URL.
             results = self._fetch(job.query, job.default_graphs, job.named_graphs, timeout)
-            return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded)
+            return serialize(results, job.media_type, row_cap=job.row_cap)
 
         future = self._threads.submit(work)
         try:

@@ -120,20 +120,23 @@ XML_MEDIA_TYPES = {"application/sparql-results+xml", "application/xml", "applica
 _NOT_XML_1_0 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 
-def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
+def serialize(results, media_type: str, *, row_cap: int) -> Outcome:
     """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for)."""
-    outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded)
+    outcome = _serialize(results, media_type, row_cap=row_cap)
     if media_type in XML_MEDIA_TYPES and _NOT_XML_1_0.search(outcome.body):
         raise ValueError("the result holds a character XML 1.0 cannot carry (a control character such as "
                          "U+0001): ask for JSON, CSV/TSV, Turtle or N-Triples instead of XML")
     return outcome
 
 
-def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False) -> Outcome:
-    """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
+def _serialize(results, media_type: str, *, row_cap: int) -> Outcome:
+    """Bytes of ``results`` (QueryBoolean, QuerySolutions, QueryTriples or an iterable of triples) in
+    ``media_type``, at most ``row_cap`` rows (``truncated`` says if any were dropped).
 
-    ``bounded``: the query's own LIMIT keeps it within the cap, so the engine's writer streams it
-    directly; otherwise at most ``row_cap`` rows are kept and ``truncated`` says if any were dropped.
+    Everything is written by the engine's own serialisers, end to end: JSON and XML results directly
+    (rows counted on the bytes), graphs as N-Triples (one triple a line: counted, cut at the cap) and
+    converted natively when another syntax is asked for. The engine's TSV (one line a solution) is the
+    way to cut an oversized SELECT at the cap and to write CSV.
     """
     if isinstance(results, (bool, ox.QueryBoolean)):
         fmt = RESULTS[media_type]
@@ -145,47 +148,45 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False)
         return Outcome(media_type, body, None)
     if isinstance(results, ox.QuerySolutions):
         fmt = RESULTS[media_type]
-        if bounded and fmt != ox.QueryResultsFormat.CSV:
-            return Outcome(media_type, results.serialize(format=fmt), None)
-        variables = [v.value for v in results.variables]
-        if variables:
-            # Count rows on the engine's own TSV (one line per solution; newlines in literals are
-            # escaped), cut it at the cap, and re-serialise through the engine: all native code.
-            tsv = results.serialize(format=ox.QueryResultsFormat.TSV)
-            rows = tsv.count(b"\n") - 1
-            truncated = rows > row_cap
-            if truncated:
-                end = -1
-                for _ in range(row_cap + 1):
-                    end = tsv.index(b"\n", end + 1)
-                tsv, rows = tsv[: end + 1], row_cap
-            if fmt == ox.QueryResultsFormat.TSV:
-                return Outcome(media_type, tsv, rows, truncated)
-            if fmt == ox.QueryResultsFormat.CSV:
-                return Outcome(media_type, csv_from_tsv(tsv), rows, truncated)
-            body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
-            return Outcome(media_type, body, rows, truncated)
-        rows = []
-        for row in results:
-            if len(rows) == row_cap:
-                truncated = True
-                break
-            rows.append(row)
+        if fmt in (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML):
+            body = results.serialize(format=fmt)
+            rows = json_rows(body) if fmt == ox.QueryResultsFormat.JSON else body.count(b"<result>")
+            if rows <= row_cap:
+                return Outcome(media_type, body, rows)
+            tsv = ox.parse_query_results(body, format=fmt).serialize(format=ox.QueryResultsFormat.TSV)
         else:
-            truncated = False
-        body = solutions_json(variables, rows)
-        if fmt != ox.QueryResultsFormat.JSON:
-            body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
-        return Outcome(media_type, body, len(rows), truncated)
-    # CONSTRUCT / DESCRIBE: an iterable of triples.
+            tsv = results.serialize(format=ox.QueryResultsFormat.TSV)
+        # The engine's TSV: a header line, then one line per solution (newlines in literals escaped).
+        rows = tsv.count(b"\n") - 1
+        truncated = rows > row_cap
+        if truncated:
+            end = -1
+            for _ in range(row_cap + 1):
+                end = tsv.index(b"\n", end + 1)
+            tsv, rows = tsv[: end + 1], row_cap
+        if fmt == ox.QueryResultsFormat.TSV:
+            return Outcome(media_type, tsv, rows, truncated)
+        if fmt == ox.QueryResultsFormat.CSV:
+            return Outcome(media_type, csv_from_tsv(tsv), rows, truncated)
+        body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+        return Outcome(media_type, body, rows, truncated)
+    # CONSTRUCT / DESCRIBE: N-Triples from the engine (one triple a line), cut at the cap.
     fmt = RDF[media_type]
-    triples = []
-    truncated = False
-    for t in results:
-        if len(triples) == row_cap:
-            truncated = True
-            break
-        triples.append(t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object))
+    if isinstance(results, ox.QueryTriples):
+        nt = results.serialize(format=ox.RdfFormat.N_TRIPLES)
+    else:
+        nt = ox.serialize([t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object)
+                           for t in results], format=ox.RdfFormat.N_TRIPLES)
+    rows = nt.count(b"\n")
+    truncated = rows > row_cap
+    if truncated:
+        end = -1
+        for _ in range(row_cap):
+            end = nt.index(b"\n", end + 1)
+        nt, rows = nt[: end + 1], row_cap
+    if fmt == ox.RdfFormat.N_TRIPLES:
+        return Outcome(media_type, nt, rows, truncated)
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)]
     if fmt == ox.RdfFormat.RDF_XML:
         # pyoxigraph 0.5.13 wrote `<oxprefix: xmlns:oxprefix="urn:x:1">`, malformed XML, in a 200.
         bad = sorted({t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)})
@@ -196,4 +197,25 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False)
         items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
     else:
         items = triples
-    return Outcome(media_type, ox.serialize(items, format=fmt), len(triples), truncated)
+    return Outcome(media_type, ox.serialize(items, format=fmt), rows, truncated)
+
+
+# A JSON string (escapes included): removed before counting the bindings' objects.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def json_rows(body: bytes) -> int:
+    """The number of solutions in the engine's (compact) SPARQL JSON results: outside the strings,
+    each binding object but the first follows a comma at the array's level (``},{``), while a term
+    object follows a colon (``:{``)."""
+    start = body.find(b'"bindings":[')
+    if start < 0:
+        return 0
+    region = body[start + 12:]
+    if b'\\"' in region:
+        outside = _JSON_STRING.sub(b"", region)
+    else:       # no escaped quote: every other piece between quotes is outside the strings
+        outside = b"".join(region.split(b'"')[::2])
+    if not outside.startswith(b"{"):
+        return 0
+    return 1 + outside.count(b",{")
