@@ -6,6 +6,7 @@ in the Prometheus text format.
 """
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -130,7 +131,8 @@ def health():
 @bp.route("/metrics")
 def metrics_view():
     store = get_store()
-    extra = {"uptime_seconds": round(time.time() - metrics().started, 3)}
+    extra = {"uptime_seconds": round(time.time() - metrics().started, 3),
+             "gc_frozen_objects": gc.get_freeze_count()}    # kept out of collections at start-up (serve)
     cache = current_app.extensions.get("cec_kg.result_cache")
     if cache is not None:
         extra.update(result_cache_bytes=cache.bytes, result_cache_entries=len(cache))
