@@ -10,6 +10,7 @@ import gc
 import os
 import threading
 import time
+from bisect import bisect_left
 from collections import defaultdict
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -34,13 +35,7 @@ class Metrics:
     def observe(self, endpoint: str, method: str, status: int, seconds: float, cache: str | None) -> None:
         with self.lock:
             self.requests[(endpoint, method, status)] += 1
-            b = self.buckets[endpoint]
-            for i, le in enumerate(BUCKETS):
-                if seconds <= le:
-                    b[i] += 1
-                    break
-            else:
-                b[-1] += 1
+            self.buckets[endpoint][bisect_left(BUCKETS, seconds)] += 1     # the first bucket with le >= seconds
             self.sums[endpoint] += seconds
             self.counts[endpoint] += 1
             if cache:
