@@ -4,7 +4,8 @@ Killing a worker process is the only way to stop a pyoxigraph query (see ``execu
 trip to a worker costs more than a point lookup itself. This module proves, for a small class of
 queries, that evaluation cannot run away, so the store may evaluate them in process (no round trip):
 
-1. **Shape** (``plan``, from the guard's tokens, no parser): a SELECT / ASK / CONSTRUCT over one
+1. **Shape** (``plan``, from the guard's tokens, one character each, matched by a regular
+   expression; no parser): a SELECT / ASK / CONSTRUCT over one
    group of triple patterns, optionally with OPTIONAL groups, then ORDER BY variables, LIMIT, OFFSET;
    or ``DESCRIBE <iri>…``. No FILTER, BIND, VALUES, subquery, UNION, MINUS, GRAPH, FROM, property path,
    aggregate, function or blank-node syntax: nothing whose cost depends on anything but the rows
@@ -52,197 +53,135 @@ class Plan:
     streams: bool = False       # a SELECT without ORDER BY or DISTINCT: rows come as the indexes give them
 
 
+# The shape, checked on a string with one character per token (``_code``): keywords in lower case
+# (s SELECT, k ASK, c CONSTRUCT, d DESCRIBE, w WHERE, o OPTIONAL, r DISTINCT/REDUCED, O ORDER, B BY,
+# x ASC/DESC, l LIMIT/OFFSET), I an IRI or prefixed name, V a variable, A the keyword ``a``, S a
+# string, L a language tag, N a number or boolean, and the punctuation itself; # anything else.
+_O = r"(?:[IV]|S(?:L|\^\^I)?|N)"
+_PO = rf"[IVA]{_O}(?:,{_O})*(?:;(?:[IVA]{_O}(?:,{_O})*)?)*"
+_TRIPLES = rf"(?:[IV]{_PO}(?:\.[IV]{_PO})*\.?)"
+_GROUP = rf"\{{{_TRIPLES}?(?:o\{{{_TRIPLES}?\}}\.?{_TRIPLES}?)*\}}"
+_MODIFIERS = r"(?:OB(?:V|x\(V\))+)?(?:lN){0,2}"
+_SHAPE = re.compile(rf"""
+    s r? (?:\*|V+) w? (?P<select>{_GROUP}) {_MODIFIERS}
+  | k w? (?P<ask>{_GROUP}) {_MODIFIERS}
+  | c (?: w (?P<where>{_GROUP}) | \{{{_TRIPLES}?\}} w? (?P<construct>{_GROUP}) ) {_MODIFIERS}
+  | d I+
+""", re.VERBOSE)
+_KEYWORDS = {"SELECT": "s", "ASK": "k", "CONSTRUCT": "c", "DESCRIBE": "d", "WHERE": "w", "OPTIONAL": "o",
+             "DISTINCT": "r", "REDUCED": "r", "ORDER": "O", "BY": "B", "ASC": "x", "DESC": "x", "LIMIT": "l",
+             "OFFSET": "l"}
+_KINDS = {"iri": "I", "pname": "I", "var": "V", "string": "S", "lang": "L", "number": "N", "open": None,
+          "close": None}
+
+
+def _code(kind: str, value: str) -> str:
+    c = _KINDS.get(kind, "#")
+    if c is None or (kind == "other" and value in ".;,^*"):
+        return value
+    if kind == "word":
+        if value == "a":
+            return "A"
+        if value in ("true", "false"):
+            return "N"
+        return _KEYWORDS.get(value.upper(), "#")
+    return c
+
+
+def plan(toks: list, prefixes: dict) -> Plan | None:
+    """A ``Plan`` if the query (its tokens, kind and value, from the query form's keyword on) is of
+    the bounded shape; else None. ``prefixes``: the query's PREFIX declarations, resolved."""
+    codes = "".join([_code(k, v) for k, v in toks])
+    m = _SHAPE.fullmatch(codes)
+    if m is None:
+        return None
+    values = [v for _, v in toks]
+    iri = _Resolver(prefixes)
+    try:
+        if codes[0] == "d":
+            return Plan(describe=tuple(iri(v) for v in values[1:]))
+        which = m.lastgroup
+        start, end = m.span(which)
+        patterns = _patterns(codes, values, start + 1, end - 1, iri)
+    except _NotBounded:
+        return None
+    if which == "where" and any(g for _, g in patterns):
+        return None         # CONSTRUCT WHERE takes a plain basic graph pattern
+    streams = which == "select" and "r" not in codes[:start] and "O" not in codes[end:]
+    return _anchor(patterns, streams)
+
+
 class _NotBounded(Exception):
     pass
 
 
-class _Reader:
-    def __init__(self, toks: list, prefixes: dict):
-        self.toks, self.i, self.prefixes = toks, 0, prefixes
+class _Resolver:
+    """Constant IRIs of the query, resolved: only absolute ones (relative IRIs resolve against BASE or
+    the request's URL: those queries are left to the workers)."""
 
-    def peek(self, k: int = 0):
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else (None, None)
+    def __init__(self, prefixes: dict):
+        self.prefixes = prefixes
 
-    def next(self):
-        tok = self.peek()
-        if tok[0] is None:
-            raise _NotBounded
-        self.i += 1
-        return tok
-
-    def word(self, *words: str) -> str | None:
-        kind, value = self.peek()
-        if kind == "word" and value.upper() in words:
-            self.i += 1
-            return value.upper()
-        return None
-
-    def expect(self, kind: str, value: str | None = None):
-        k, v = self.next()
-        if k != kind or (value is not None and v != value):
-            raise _NotBounded
-        return v
-
-    def iri(self, kind: str, value: str) -> str:
-        if kind == "iri":
-            iri = value[1:-1]
-        elif kind == "pname":
-            prefix, _, local = value.partition(":")
+    def __call__(self, token: str) -> str:
+        if token[0] == "<":
+            value = token[1:-1]
+        else:
+            prefix, _, local = token.partition(":")
             if prefix not in self.prefixes:
                 raise _NotBounded
-            iri = self.prefixes[prefix] + _PN_ESCAPE.sub(r"\1", local)
-        else:
+            value = self.prefixes[prefix] + (_PN_ESCAPE.sub(r"\1", local) if "\\" in local else local)
+        if not _ABSOLUTE.match(value):
             raise _NotBounded
-        if not _ABSOLUTE.match(iri):
-            raise _NotBounded          # relative IRIs resolve against BASE or the request: leave them
-        return iri
-
-    # term: ("iri", value) | ("var", name) | ("lit",)
-    def term(self, position: str):
-        kind, value = self.next()
-        if kind in ("iri", "pname"):
-            return ("iri", self.iri(kind, value))
-        if kind == "var":
-            return ("var", value[1:])
-        if position == "verb" and kind == "word" and value == "a":
-            return ("iri", RDF_TYPE)
-        if position == "object":
-            if kind == "string":
-                nk, nv = self.peek()
-                if nk == "lang":
-                    self.i += 1
-                elif nk == "other" and nv == "^" and self.peek(1) == ("other", "^"):
-                    self.i += 2
-                    dk, dv = self.next()
-                    self.iri(dk, dv)
-                return ("lit",)
-            if kind == "number" or (kind == "word" and value in ("true", "false")):
-                return ("lit",)
-        raise _NotBounded
-
-    def triples(self, out: list) -> None:
-        """TriplesBlock up to a '}' (not consumed); appends (s, p, o) terms."""
-        while True:
-            if self.peek() in (("close", "}"), (None, None)) or self.peek() == ("word", "OPTIONAL") \
-                    or (self.peek()[0] == "word" and self.peek()[1].upper() == "OPTIONAL"):
-                return
-            subject = self.term("subject")
-            while True:
-                verb = self.term("verb")
-                while True:
-                    out.append((subject, verb, self.term("object")))
-                    if self.peek() != ("other", ","):
-                        break
-                    self.i += 1
-                if self.peek() != ("other", ";"):
-                    break
-                while self.peek() == ("other", ";"):
-                    self.i += 1
-                if self.peek() in (("other", "."), ("close", "}")):
-                    break
-            if self.peek() == ("other", "."):
-                self.i += 1
-                continue
-            return
-
-    def group(self) -> list:
-        """``{ triples (OPTIONAL { triples } | triples)* }`` -> [(pattern, optional group number)]."""
-        self.expect("open", "{")
-        out, n = [], 0
-        while True:
-            block: list = []
-            self.triples(block)
-            out += [(p, 0) for p in block]
-            if self.word("OPTIONAL"):
-                n += 1
-                self.expect("open", "{")
-                inner: list = []
-                self.triples(inner)
-                self.expect("close", "}")
-                out += [(p, n) for p in inner]
-                if self.peek() == ("other", "."):
-                    self.i += 1
-                continue
-            self.expect("close", "}")
-            return out
-
-    def modifiers(self) -> bool:
-        """Solution modifiers; True when there is no ORDER BY."""
-        ordered = False
-        if self.word("ORDER"):
-            ordered = True
-            if not self.word("BY"):
-                raise _NotBounded
-            keys = 0
-            while True:
-                if self.peek()[0] == "var":
-                    self.i += 1
-                elif self.word("ASC", "DESC"):
-                    self.expect("open", "(")
-                    self.expect("var")
-                    self.expect("close", ")")
-                else:
-                    break
-                keys += 1
-            if not keys:
-                raise _NotBounded
-        seen = set()
-        while (w := self.word("LIMIT", "OFFSET")) and w not in seen:
-            seen.add(w)
-            if self.next()[0] != "number":
-                raise _NotBounded
-        if self.peek()[0] is not None:
-            raise _NotBounded
-        return not ordered
+        return value
 
 
-def plan(toks: list, prefixes: dict) -> Plan | None:
-    """A ``Plan`` if the query (its tokens, kind and value, after the prologue) is of the bounded
-    shape; else None. ``prefixes``: the query's PREFIX declarations, resolved."""
-    r = _Reader(toks, prefixes)
-    try:
-        form = r.word("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-        distinct = False
-        if form == "DESCRIBE":
-            iris = []
-            while r.peek()[0] is not None:
-                k, v = r.next()
-                iris.append(r.iri(k, v))
-            return Plan(describe=tuple(iris)) if iris else None
-        if form == "SELECT":
-            distinct = bool(r.word("DISTINCT", "REDUCED"))
-            if r.peek() == ("other", "*"):
-                r.i += 1
-            else:
-                if r.peek()[0] != "var":
-                    return None
-                while r.peek()[0] == "var":
-                    r.i += 1
-            r.word("WHERE")
-            patterns = r.group()
-        elif form == "ASK":
-            r.word("WHERE")
-            patterns = r.group()
-        elif form == "CONSTRUCT":
-            if r.word("WHERE"):
-                patterns = r.group()
-                if any(n for _, n in patterns):
-                    return None     # CONSTRUCT WHERE takes a plain basic graph pattern
-            else:
-                template: list = []
-                r.expect("open", "{")
-                r.triples(template)
-                r.expect("close", "}")
-                if not r.word("WHERE") and r.peek() != ("open", "{"):
-                    return None
-                patterns = r.group()
+def _patterns(codes: str, values: list, start: int, end: int, iri) -> list:
+    """The triple patterns between ``start`` and ``end`` (a group's inside, shape already checked):
+    [((subject, predicate, object), optional group number)], each term ("iri", value), ("var", name)
+    or ("lit",)."""
+    out, group, optionals = [], 0, 0
+    subject = verb = None
+    want = "s"          # s: a subject next, p: a verb, o: an object
+    i = start
+    while i < end:
+        c = codes[i]
+        if c == "o":
+            optionals += 1
+            group = optionals
+            i += 2          # OPTIONAL {
+            want = "s"
+            continue
+        if c == "}":
+            group = 0
+        elif c == ".":
+            want = "s"
+        elif c == ";":
+            want = "p"
+        elif c == ",":
+            want = "o"
+        elif want == "s":
+            subject = ("iri", iri(values[i])) if c == "I" else ("var", values[i][1:])
+            want = "p"
+        elif want == "p":
+            verb = (("iri", RDF_TYPE) if c == "A" else ("iri", iri(values[i])) if c == "I"
+                    else ("var", values[i][1:]))
+            want = "o"
         else:
-            return None
-        unordered = r.modifiers()
-    except _NotBounded:
-        return None
-    return _anchor(patterns, streams=form == "SELECT" and unordered and not distinct)
+            if c == "I":
+                obj = ("iri", iri(values[i]))
+            elif c == "V":
+                obj = ("var", values[i][1:])
+            else:
+                obj = ("lit",)
+                if codes[i + 1:i + 2] == "L":
+                    i += 1
+                elif codes[i + 1:i + 3] == "^^":
+                    iri(values[i + 3])
+                    i += 3
+            out.append(((subject, verb, obj), group))
+            want = "x"
+        i += 1
+    return out
 
 
 def _anchor(patterns: list, streams: bool = False) -> Plan | None:
