@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import marshal
+import math
 import os
 import pickle
+import select
 import signal
 import socket
+import struct
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +122,61 @@ def run_job(store, job: Job, query: str | None = None):
         raise EvaluationError(str(e)) from None
 
 
-def _serve_worker(conn: Connection, store) -> None:
+# -- the wire between a serving process and its workers -------------------------------------------------
+# One message: a 4-byte length, then ``marshal`` of a tuple of plain values (str, bytes, int, bool, None,
+# tuples), each message one write; the serving process polls for the answer (its deadline), then reads.
+# Measured on a point lookup, CPU of both processes per round trip above evaluating in process: ~200 µs
+# with multiprocessing's Connection (several reads per message) and pickled dataclasses, ~120 µs so.
+_LENGTH = struct.Struct("!I")
+
+
+def send_message(sock: socket.socket, value) -> None:
+    data = marshal.dumps(value)
+    sock.sendall(_LENGTH.pack(len(data)) + data)
+
+
+def recv_message(sock: socket.socket):
+    """The next message (blocking); EOFError when the other end has gone."""
+    buf = sock.recv(262144)
+    while len(buf) < 4:
+        if not buf:
+            raise EOFError
+        more = sock.recv(262144)
+        if not more:
+            raise EOFError
+        buf += more
+    size = _LENGTH.unpack_from(buf)[0]
+    if len(buf) - 4 < size:
+        data = bytearray(size)
+        view = memoryview(data)
+        got = len(buf) - 4
+        view[:got] = buf[4:]
+        while got < size:
+            n = sock.recv_into(view[got:])
+            if not n:
+                raise EOFError
+            got += n
+        return marshal.loads(data)
+    return marshal.loads(buf[4:4 + size])
+
+
+def _job_message(job: Job) -> tuple:
+    """What a worker needs of a job (not the plan or the probe: those are for the serving process)."""
+    return (job.query, job.media_type, job.default_graphs, job.named_graphs, job.union_default_graph, job.row_cap,
+            job.base_iri)
+
+
+def _serve_worker(sock: socket.socket, store) -> None:
     while True:
         try:
-            job = pickle.loads(conn.recv_bytes())
-        except (EOFError, OSError):
+            query, media_type, default_graphs, named_graphs, union, row_cap, base_iri = recv_message(sock)
+        except (EOFError, OSError, ValueError):
             return
+        job = Job(query=query, media_type=media_type, default_graphs=default_graphs, named_graphs=named_graphs,
+                  union_default_graph=union, row_cap=row_cap, base_iri=base_iri)
         try:
-            reply = ("ok", run_job(store, job))
+            o = run_job(store, job)
+            reply = ("ok", o.media_type, o.body, o.rows, o.truncated)
         except QuerySyntaxError as e:
             reply = ("syntax", str(e))
         except EvaluationError as e:
@@ -134,7 +184,7 @@ def _serve_worker(conn: Connection, store) -> None:
         except Exception as e:  # noqa: BLE001 - report anything to the parent rather than die silently
             reply = ("error", f"{type(e).__name__}: {e}")
         try:
-            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+            send_message(sock, reply)
         except OSError:
             return
 
@@ -171,22 +221,32 @@ def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
                 store = open_store()
                 isolated = _isolate_network() if sandbox else False
                 sock.sendall(pickle.dumps((os.getpid(), isolated)) + b"\n")
-                _with_big_stack(_serve_worker, Connection(sock.detach()), store)
+                _with_big_stack(_serve_worker, sock, store)
             finally:
                 os._exit(0)
         sock.close()
 
 
 class Worker:
-    def __init__(self, pid: int, conn: Connection, isolated: bool):
-        self.pid, self.conn, self.isolated = pid, conn, isolated
+    def __init__(self, pid: int, sock: socket.socket, isolated: bool):
+        self.pid, self.sock, self.isolated = pid, sock, isolated
+        sock.settimeout(None)           # blocking; the deadline is kept by polling before reading
+        self.poller = select.poll()
+        self.poller.register(sock, select.POLLIN)
+
+    def readable(self, timeout: float) -> bool:
+        return bool(self.poller.poll(max(0, math.ceil(timeout * 1000))))
+
+    def closed(self) -> bool:
+        """An idle worker never writes: a readable socket means its end was closed."""
+        return self.readable(0)
 
     def kill(self) -> None:
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        self.conn.close()
+        self.sock.close()
 
 
 class QueryPool:
@@ -253,9 +313,8 @@ class QueryPool:
                 raise OSError("query worker died while starting")
             buf += chunk
         pid, isolated = pickle.loads(buf[:-1])
-        sock.settimeout(None)
         self.stats["spawned"] += 1
-        return Worker(pid, Connection(sock.detach()), isolated)
+        return Worker(pid, sock, isolated)
 
     def warm_up(self) -> None:
         self._ensure_process()
@@ -295,7 +354,7 @@ class QueryPool:
         means its end was closed (killed from outside, or gone with the zygote)."""
         while True:
             worker = self._acquire(deadline)
-            if not worker.conn.poll(0):
+            if not worker.closed():
                 return worker
             self._release(worker, healthy=False)
 
@@ -336,12 +395,12 @@ class QueryPool:
         healthy = False
         try:
             self.stats["jobs"] += 1
-            worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            send_message(worker.sock, _job_message(job))
+            if not worker.readable(deadline - time.monotonic()):
                 self.stats["timeouts"] += 1
                 self.stats["killed"] += 1
                 raise QueryTimeout()
-            status, payload = pickle.loads(worker.conn.recv_bytes())
+            reply = recv_message(worker.sock)       # the worker sends its whole answer at once
             healthy = True
         except (EOFError, OSError) as e:
             raise EvaluationError(f"the query's worker process died while evaluating it ({type(e).__name__}): "
@@ -349,11 +408,13 @@ class QueryPool:
                                   "deeply for the engine; simplify the query or split it") from None
         finally:
             self._release(worker, healthy)
-        if status == "ok":
-            return payload
-        if status == "syntax":
-            raise QuerySyntaxError(payload)
-        raise EvaluationError(payload)
+        if reply[0] == "ok":
+            from .results import Outcome
+
+            return Outcome(*reply[1:])
+        if reply[0] == "syntax":
+            raise QuerySyntaxError(reply[1])
+        raise EvaluationError(reply[1])
 
     def close(self) -> None:
         if os.getpid() == self.owner:
