@@ -84,7 +84,8 @@ def result_entry(app, store, info: guard.QueryInfo, query: str, default_graphs, 
         raise Problem(400 if store.kind == "embedded" else 502, "Query evaluation failed", str(e)) from None
     entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
              "truncated": outcome.truncated, "gz": None}
-    cache.put(etag, entry, len(outcome.body))
+    if cache.admit(etag):
+        cache.put(etag, entry, len(outcome.body))
     return entry, "miss"
 
 
