@@ -1,7 +1,8 @@
 """The store: where queries are evaluated, behind one interface.
 
 Owns the embedded (pyoxigraph, in memory or on disk) and remote (any SPARQL 1.1 endpoint) backends,
-the killable query workers (``executor``), the guard that inspects a query before it runs (``guard``),
+the killable query workers (``executor``), the guard that inspects a query before it runs (``guard``)
+and proves some queries bounded enough to run in process (``bounded``),
 result serialisation with the row cap (``results``), and opening the store a configuration asks for
 (``loading``). Views reach the open store through ``get_store()`` only.
 
