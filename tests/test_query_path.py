@@ -261,3 +261,20 @@ def test_repeated_requests_are_replayed_once_seen_twice(cached_server):
     assert second["replay_cache_bytes"] > 0 and second["result_cache_entries"] == 1 and \
         second["replayed_responses_total"] == 0, second
     assert third["replayed_responses_total"] == 1 and third["replay_cache_bytes"] == 0, third
+
+
+@pytest.mark.live
+def test_query_workers_that_grew_are_replaced(start_server, data_dir):
+    """A query process whose memory grew past QUERY_WORKER_MEMORY_MB answers, exits and is replaced
+    (0 here: every one retires after one query); the answers do not change."""
+    server = start_server("--data", str(data_dir), "--workers", "1", "--threads", "4", "--cache-mb", "0",
+                          env={"CEC_QUERY_WORKER_MEMORY_MB": "0"})
+    before = {n: metric(server, f"query_workers_{n}") for n in ("jobs", "retired", "spawned")}
+    for i in range(4):
+        r = requests.get(server.url("/sparql"), params={"query": PREFIX + f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {i}"},
+                         timeout=30)
+        assert r.status_code == 200 and int(r.json()["results"]["bindings"][0]["n"]["value"]) > HUB, r.text[:300]
+    after = {n: metric(server, f"query_workers_{n}") for n in ("jobs", "retired", "spawned")}
+    moved = {n: after[n] - before[n] for n in after}
+    assert moved["jobs"] == 4 and moved["retired"] == 4, moved
+    assert moved["spawned"] >= 3, f"each retired worker is replaced: {moved}"

@@ -22,7 +22,9 @@ MAX_NESTING = 64            # deepest { ( [ nesting accepted (a 5,000-deep query
 # The SPARQL endpoint's process model and caches (see server/store/executor.py, server/protocol/cache.py).
 GRAPH_STORE = None          # Graph Store Protocol URL of BACKEND for `cec-kg load` (default: guessed)
 QUERY_WORKERS = 2           # killable query processes kept warm per serving process
-MAX_QUERY_WORKERS = 4       # at most this many per serving process (more requests wait, then 503)
+MAX_QUERY_WORKERS = 3       # at most this many per serving process (more requests wait, then 503); each
+                            # holds the store's caches: 3 kept a 1M-triple store within 1.5 x its size + 300 MiB
+QUERY_WORKER_MEMORY_MB = 48 # a query process that grew by more than this answers, exits and is replaced
 START_QUERY_WORKERS = False # fork query workers at app creation (`cec-kg serve` does; tests may)
 RESULT_CACHE_BYTES = 64 * 1024 * 1024   # LRU of serialised results, per serving process
 FAST_PATH = True            # plain GET /sparql?query=… answered in front of Flask (server/protocol/fast.py)

@@ -264,4 +264,5 @@ def _setup(state) -> None:
             app.wsgi_app, int(app.config["RESULT_CACHE_BYTES"]) // 2)
     if app.config.get("START_QUERY_WORKERS"):
         app.extensions["cec_kg.store"].start(workers=int(app.config["QUERY_WORKERS"]),
-                                             max_workers=int(app.config["MAX_QUERY_WORKERS"]))
+                                             max_workers=int(app.config["MAX_QUERY_WORKERS"]),
+                                             worker_memory_mb=float(app.config["QUERY_WORKER_MEMORY_MB"]))

@@ -43,6 +43,12 @@ CLONE_NEWNET = 0x40000000
 # `1-1-1…` or 7,000 UNIONs overflowed the default 8 MiB stack and killed the worker (SIGSEGV). Queries
 # run on a thread with this stack (address space only; pages are used as the recursion touches them).
 WORKER_STACK_BYTES = 512 * 1024 * 1024
+# A worker whose resident memory grew by more than this since it started (the engine's caches and what a
+# large sort or aggregation left behind) answers, then exits, and a fresh one takes its place: each
+# process opens the store read-only with caches of its own (RocksDB's, ~35-55 MiB at 1M triples, freed
+# only when the store is closed), so memory would otherwise grow with the number of workers times the
+# largest query each ever ran (measured at 1M triples: ~75 MiB a worker).
+WORKER_MEMORY_GROWTH = 48 * 2**20
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,18 @@ def _job_message(job: Job) -> tuple:
             job.base_iri)
 
 
-def _serve_worker(sock: socket.socket, store) -> None:
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _serve_worker(sock: socket.socket, store, memory_growth: int = WORKER_MEMORY_GROWTH) -> None:
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None) if libc is not None else None
+    baseline = _resident_bytes()
     while True:
         try:
             query, media_type, default_graphs, named_graphs, union, row_cap, base_iri = recv_message(sock)
@@ -177,6 +194,11 @@ def _serve_worker(sock: socket.socket, store) -> None:
         try:
             o = run_job(store, job)
             reply = ("ok", o.media_type, o.body, o.rows, o.truncated)
+            if trim is not None:
+                # Hand the memory the evaluation freed back to the system (glibc keeps it otherwise).
+                trim(0)
+            if baseline and _resident_bytes() - baseline > memory_growth:
+                reply += ("retire",)    # this answer, then exit: the pool starts a fresh worker
         except QuerySyntaxError as e:
             reply = ("syntax", str(e))
         except EvaluationError as e:
@@ -186,6 +208,8 @@ def _serve_worker(sock: socket.socket, store) -> None:
         try:
             send_message(sock, reply)
         except OSError:
+            return
+        if len(reply) == 6:         # ("ok", …, "retire")
             return
 
 
@@ -202,7 +226,7 @@ def _with_big_stack(fn, *args) -> None:
     thread.join()
 
 
-def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
+def _zygote(listener: socket.socket, open_store, sandbox: bool, memory_growth: int) -> None:
     _die_with_parent()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # workers are reaped by the kernel
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -221,7 +245,7 @@ def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
                 store = open_store()
                 isolated = _isolate_network() if sandbox else False
                 sock.sendall(pickle.dumps((os.getpid(), isolated)) + b"\n")
-                _with_big_stack(_serve_worker, sock, store)
+                _with_big_stack(_serve_worker, sock, store, memory_growth)
             finally:
                 os._exit(0)
         sock.close()
@@ -252,7 +276,8 @@ class Worker:
 class QueryPool:
     """Killable query workers, ``size`` kept warm per serving process, at most ``max_size`` at once."""
 
-    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, sandbox: bool = True):
+    def __init__(self, open_store, *, size: int = 2, max_size: int = 3, sandbox: bool = True,
+                 memory_growth: int = WORKER_MEMORY_GROWTH):
         self.size, self.max_size = size, max(size, max_size)
         self._dir = tempfile.mkdtemp(prefix="cec-kg-pool-")
         self.path = os.path.join(self._dir, "zygote.sock")
@@ -263,11 +288,11 @@ class QueryPool:
         self.zygote_pid = os.fork()
         if self.zygote_pid == 0:
             try:
-                _zygote(listener, open_store, sandbox)
+                _zygote(listener, open_store, sandbox, memory_growth)
             finally:
                 os._exit(0)
         listener.close()
-        self.stats = {"spawned": 0, "killed": 0, "timeouts": 0, "jobs": 0}
+        self.stats = {"spawned": 0, "killed": 0, "timeouts": 0, "jobs": 0, "retired": 0}
         self._reset()
 
     def _reset(self) -> None:
@@ -401,7 +426,9 @@ class QueryPool:
                 self.stats["killed"] += 1
                 raise QueryTimeout()
             reply = recv_message(worker.sock)       # the worker sends its whole answer at once
-            healthy = True
+            healthy = len(reply) != 6       # ("ok", …, "retire"): the worker exits after this answer
+            if not healthy:
+                self.stats["retired"] += 1
         except (EOFError, OSError) as e:
             raise EvaluationError(f"the query's worker process died while evaluating it ({type(e).__name__}): "
                                   "it may need more memory than a worker has, or nest expressions too "
@@ -411,7 +438,7 @@ class QueryPool:
         if reply[0] == "ok":
             from .results import Outcome
 
-            return Outcome(*reply[1:])
+            return Outcome(*reply[1:5])
         if reply[0] == "syntax":
             raise QuerySyntaxError(reply[1])
         raise EvaluationError(reply[1])
