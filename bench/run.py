@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import check, datasets, mixes, report
-from .load import LoadResult, run_wrk, write_script, wrk_path
+from .load import LoadResult, run_closed_loop, run_wrk, write_script, wrk_path
 from .peers import make_peers
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -82,9 +82,10 @@ def _commit() -> str:
         return "unknown"
 
 
-def settle(peers, startup_timeout: float, limit: float = 20.0) -> list[str]:
-    """Wait until no server is still busy (e.g. rdflib-endpoint finishing queries wrk gave up on);
-    restart any that is still burning CPU after ``limit`` seconds. Returns the restarted servers."""
+def settle(peers, startup_timeout: float, limit: float = 30.0) -> list[str]:
+    """Wait until no server is still busy (queries wrk left running when it stopped: ours stops them at
+    its timeout, Oxigraph and rdflib-endpoint finish them); restart any that is still burning CPU after
+    ``limit`` seconds. Returns the restarted servers."""
     deadline = time.monotonic() + limit
     while True:
         before = {p.name: p.cpu_seconds() for p in peers}
@@ -135,8 +136,9 @@ class Runs:
 
 
 def measure(peers, requests, args, work: Path, tag: str, unseen: bool, seconds: float, rounds: int,
-            connections: int, runs: Runs) -> dict:
-    """Each server: a warm-up, then ``rounds`` rounds alternating between servers; results by server."""
+            connections: int, runs: Runs, closed_loop: bool = False) -> dict:
+    """Each server: a warm-up, then ``rounds`` rounds alternating between servers; results by server.
+    ``closed_loop`` (queries that take seconds): each round asks every distinct request once instead."""
     parts: dict[str, list[LoadResult]] = {p.name: [] for p in peers}
     errors: dict[str, str] = {}
     for rnd in range(rounds):
@@ -147,10 +149,15 @@ def measure(peers, requests, args, work: Path, tag: str, unseen: bool, seconds: 
             script = lambda: write_script(requests, peer.endpoint_path, work / "lua" / f"{tag}-{peer.name}.lua",
                                           every_status=args.every_status, unseen=unseen, run=runs.next())
             try:
-                settle(peers, args.startup_timeout)
+                settle(peers, args.startup_timeout, limit=args.timeout)
+                if closed_loop:
+                    distinct = list({r.query: r for r in requests}.values())
+                    parts[peer.name].append(run_closed_loop(peer.base, peer.endpoint_path, distinct, connections,
+                                                            runs.next(), peer.cpu_seconds))
+                    continue
                 if rnd == 0 and args.warmup > 0:
                     run_wrk(peer.base, script(), args.warmup, connections, args.threads)
-                    settle(peers, args.startup_timeout, limit=5.0)  # the warm-up's stragglers
+                    settle(peers, args.startup_timeout, limit=args.timeout)  # the warm-up's stragglers
                 parts[peer.name].append(run_wrk(peer.base, script(), seconds / rounds, connections, args.threads,
                                                 peer.cpu_seconds))
             except (RuntimeError, subprocess.TimeoutExpired) as e:
@@ -209,9 +216,10 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
             }
             connections = args.analytic_connections if mix == "analytic" else args.connections
             tag = f"{ds.name}-{mix}"
-            block = {**base, "mode": "unseen", "connections": connections,
+            heavy = mix == "analytic"
+            block = {**base, "mode": "unseen", "connections": connections, "closed_loop": heavy,
                      "servers": measure(peers, requests, args, work, tag, True, args.duration, args.rounds,
-                                        connections, runs)}
+                                        connections, runs, closed_loop=heavy)}
             blocks.append(block)
             _print_block(block)
             if args.profile:
@@ -224,7 +232,7 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                         block.setdefault("profile", {})[peer.name] = profile_under_load(
                             peer, script, args, work / "profiles" / f"{tag}-{peer.name}")
             replayers = [p for p in peers if p.name in ("ours", "oxigraph")]
-            if args.replay > 0 and replayers:
+            if args.replay > 0 and replayers and not heavy:
                 block = {**base, "mode": "replay", "connections": connections,
                          "servers": measure(replayers, requests, args, work, tag + "-replay", False, args.replay, 1,
                                             connections, runs)}
