@@ -28,9 +28,15 @@ validate: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Our server against Oxigraph server (and rdflib-endpoint): bench/README.md. About a quarter of an hour;
+# BENCH_ARGS passes options (e.g. BENCH_ARGS=--quick). wrk (the load generator) is a Debian package.
 bench: setup
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	  echo "==> installing wrk (Debian package), the benchmark's load generator"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
