@@ -152,9 +152,8 @@ def live_pids(pids) -> set[int]:
     return alive
 
 
-def process_group(pgid: int) -> set[int]:
-    """Every live process of the process group ``pgid``."""
-    found = set()
+def live_processes():
+    """(pid, the fields of /proc/pid/stat after the command name) of every live process."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -162,9 +161,18 @@ def process_group(pgid: int) -> set[int]:
                     fields = f.read().rsplit(b")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-                found.add(int(entry))
-    return found
+            if fields[0] not in (b"Z", b"X"):
+                yield int(entry), fields
+
+
+def process_group(pgid: int) -> set[int]:
+    """Every live process of the process group ``pgid``."""
+    return {pid for pid, fields in live_processes() if int(fields[2]) == pgid}
+
+
+def children(pid: int) -> dict[int, int]:
+    """The live child processes of ``pid`` with their CPU time so far (clock ticks)."""
+    return {child: int(fields[11]) + int(fields[12]) for child, fields in live_processes() if int(fields[1]) == pid}
 
 
 def wait_until(condition, timeout: float, interval: float = 0.05):

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import LiveServer, live_pids, process_group, wait_until
+from conftest import LiveServer, children, live_pids, process_group, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -150,19 +150,6 @@ def test_stop_without_requests_in_flight_is_quick(data_dir):
 
 
 # -- killed query processes ---------------------------------------------------------------------------------
-def children(pid: int) -> dict[int, int]:
-    """The live child processes of ``pid`` with their CPU time so far (clock ticks)."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] not in (b"Z", b"X"):
-                found[int(entry)] = int(fields[11]) + int(fields[12])
-    return found
 
 
 def metric(server, name: str) -> float:

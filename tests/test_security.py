@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -18,7 +17,7 @@ import time
 import pytest
 import requests
 
-from conftest import live_pids, wait_until
+from conftest import children, live_pids, wait_until
 from cec_kg.store import guard
 from cec_kg.problems import Problem
 
@@ -237,19 +236,6 @@ def slow_query(n: int = 60) -> str:
     return ("SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcde") + " }")
 
 
-def children(pid: int) -> dict[int, int]:
-    """The live child processes of ``pid`` with their CPU time so far (clock ticks)."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] not in (b"Z", b"X"):
-                found[int(entry)] = int(fields[11]) + int(fields[12])
-    return found
 
 
 def killed_count(endpoint) -> int:
