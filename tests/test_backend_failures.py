@@ -7,6 +7,7 @@ backends are a small loopback HTTP server of this module's own (bounded: every w
 """
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import socketserver
@@ -19,7 +20,7 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import free_port, wait_until
+from conftest import LiveServer, free_port, live_pids, process_group, wait_until
 from test_remote import OXIGRAPH, Oxigraph, data_dir  # noqa: F401 (data_dir: a fixture)
 
 pytestmark = [pytest.mark.live, pytest.mark.remote]
@@ -131,6 +132,7 @@ class FakeBackend:
 
     def __init__(self, port: int = 0):
         self.mode = "ok"
+        self.waiting = 0        # requests held by the "slow" mode right now
         self.stop = threading.Event()
         fake = self
 
@@ -166,7 +168,11 @@ class FakeBackend:
         if mode == "ok":
             send("200 OK", "application/sparql-results+json", OK_JSON if "ASK" in form else COUNT_JSON)
         elif mode == "slow":
-            self.stop.wait(20)
+            self.waiting += 1
+            try:
+                self.stop.wait(20)
+            finally:
+                self.waiting -= 1
             send("200 OK", "application/sparql-results+json", OK_JSON)
         elif mode == "drip":       # headers at once, then one byte every 0.3 s
             sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
@@ -245,3 +251,41 @@ def test_a_slow_backend_meets_our_timeout(fronted, fake, mode):
     finally:
         fake.mode = "ok"
     assert wait_until(lambda: requests.get(fronted.url("/health"), timeout=10).json()["status"] == "ok", 10)
+
+
+def test_a_stop_answers_a_remote_query_still_running(fake):
+    """SIGTERM while a remote query runs past the grace: its request is answered 503 (a problem with
+    Retry-After), not cut off, and every process is gone within 10 s (issue 12, item 2)."""
+    fake.mode = "ok"        # the start-up fingerprint asks the backend
+    server = LiveServer("--backend", fake.endpoint, "--workers", "1", "--threads", "4", "--cache-mb", "0",
+                        "--max-timeout", "30", new_session=True)
+    try:
+        pids = process_group(server.proc.pid)
+        fake.mode = "slow"      # holds every answer for 20 s
+        answer = {}
+
+        def ask():
+            try:
+                r = requests.get(server.url("/sparql"), params={"query": "ASK { ?s ?p 'stop' }", "timeout": "25"},
+                                 timeout=30)
+                answer.update(status=r.status_code, retry=r.headers.get("Retry-After"),
+                              ctype=r.headers.get("Content-Type"), text=r.text)
+            except requests.RequestException as e:
+                answer.update(error=repr(e))
+
+        thread = threading.Thread(target=ask)
+        thread.start()
+        assert wait_until(lambda: fake.waiting > 0, 10), "the query never reached the backend"
+        started = time.monotonic()
+        os.killpg(server.proc.pid, signal.SIGTERM)
+        assert wait_until(lambda: not live_pids(pids), 12), f"processes left: {sorted(live_pids(pids))}"
+        seconds = time.monotonic() - started
+        thread.join(15)
+        assert seconds < 10, f"the stop took {seconds:.1f} s"
+        assert answer.get("status") == 503 and answer.get("retry"), answer
+        assert answer["ctype"].startswith("application/problem+json") and "stopping" in answer["text"], answer
+    finally:
+        fake.mode = "ok"
+        for pid in live_pids(process_group(server.proc.pid)):
+            os.kill(pid, signal.SIGKILL)
+        server.stop()

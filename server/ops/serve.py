@@ -124,7 +124,7 @@ def serve(args) -> int:
     server = Server(
         "cec_kg:create_app",
         listener=listener,
-        drain=store.close,
+        drain=store.drain,
         inflight=app.extensions.get("cec_kg.inflight"),
         interface=Interfaces.WSGI,
         workers=max(1, args.workers),

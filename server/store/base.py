@@ -76,3 +76,8 @@ class Store:
 
     def close(self) -> None:
         pass
+
+    def drain(self) -> None:
+        """The server is stopping and its grace is over: end the queries still running, so that their
+        requests are answered 503 rather than cut off. Called once, in the serving main process."""
+        self.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import http.client
 import socket
 import time
@@ -14,7 +15,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import pyoxigraph as ox
 
 from .base import Store
-from .executor import BackendError, BackendUnavailable, EvaluationError, Job, QuerySyntaxError, QueryTimeout
+from .executor import (BackendError, BackendUnavailable, EvaluationError, Job, QuerySyntaxError, QueryTimeout,
+                       Unavailable)
+
+
+STOP_POLL = 0.1     # seconds between looks at the stop signal while a remote query runs
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class RemoteStore(Store):
         self.graph_store = graph_store or default_graph_store(endpoint)
         self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="remote-query")
         self._hash = None
+        # Set by ``drain`` in the main process; seen by every forked serving process (made before the fork).
+        self._stopping = multiprocessing.Event()
 
     def _wrapper(self, sparql: str, accept: str, default_graphs, named_graphs, timeout: float):
         from SPARQLWrapper import POST, SPARQLWrapper
@@ -216,10 +223,17 @@ class RemoteStore(Store):
                 raise self._garbage(answer, e) from None
 
         future = self._threads.submit(work)
-        try:
-            return future.result(timeout + 1.0)
-        except FutureTimeout:
-            raise QueryTimeout() from None
+        deadline = time.monotonic() + timeout + 1.0
+        while True:
+            try:
+                return future.result(max(0.0, min(STOP_POLL, deadline - time.monotonic())))
+            except FutureTimeout:
+                if self._stopping.is_set():     # the server's grace is over: answer, don't be cut off
+                    future.cancel()
+                    raise Unavailable("the server is stopping and could not wait for the SPARQL backend "
+                                      f"{self.endpoint} to finish this query") from None
+                if time.monotonic() >= deadline:
+                    raise QueryTimeout() from None
 
     def graphs(self) -> list[str]:
         names = [r["g"].value for r in self._fetch("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
@@ -243,6 +257,11 @@ class RemoteStore(Store):
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
+
+    def drain(self) -> None:
+        """Requests still waiting for the backend, in every serving process, are answered 503 now: the
+        remote queries run in the serving processes' threads, which the main process cannot end."""
+        self._stopping.set()
 
     # -- loading (Graph Store Protocol) ------------------------------------------------------------
     def put_graph(self, graph: str | None, ntriples: bytes) -> int:
