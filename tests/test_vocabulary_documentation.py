@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 
 import pytest
 import requests
-from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from cec_kg.graph import paths
 from cec_kg.graph.namespaces import PREFIXES
@@ -184,6 +184,73 @@ def test_site_layout_viewport_and_main_landmark(live_server, lang):
     assert page.html_lang == lang == r.headers["Content-Language"]
     assert '<header class="site">' in r.text and 'href="/static/style.css"' in r.text, "not in the site's layout"
     assert "<style" not in r.text, "inline CSS: the site's stylesheet only"
+
+
+# What pyLODE showed of a term (and what it left out: inverse, see also, change notes), both directions.
+SHOWN = [RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf, OWL.equivalentClass,
+         OWL.equivalentProperty, OWL.disjointWith, RDFS.seeAlso, RDFS.isDefinedBy]
+NOTES = [SKOS.definition, SKOS.scopeNote, SKOS.changeNote, SKOS.example, RDFS.comment]
+
+
+def target(term) -> str:
+    """How a page links to ``term``: in-page to a term it documents, else out to its IRI."""
+    s = str(term)
+    if s.startswith(CEC):
+        return f'href="#{s[len(CEC):]}"'
+    return s
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_nothing_pyLODE_showed_is_lost(live_server, path):
+    """Each term's section shows every statement about it that pyLODE showed (super- and subterms,
+    domain, range, in domain/range of, defined by, definition, scope note) and those pyLODE dropped
+    (inverse, see also, change notes); the metadata shows every statement of the ontology's header."""
+    import html as html_lib
+
+    lang = path.rsplit("=", 1)[1]
+    g = vocabulary(path)
+    page = get(live_server, path).text
+    documentedset = set(documented(g))
+    missing = []
+    for term in documentedset:
+        anchor = str(term)[len(CEC):] if str(term).startswith(CEC) else qname(str(term))
+        body = html_lib.unescape(page.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0])
+        for p in SHOWN:
+            others = set(g.objects(term, p)) | ({x for x in g.subjects(p, term)}
+                                                if p not in (RDFS.seeAlso, RDFS.isDefinedBy) else set())
+            for o in others - {term}:
+                if (o, RDF.type, OWL.Ontology) in g:
+                    want = 'href="#metadata"'
+                elif o in documentedset and not str(o).startswith(CEC):
+                    want = f'href="#{qname(str(o))}"'
+                else:
+                    want = target(o)
+                if want not in body:
+                    missing.append(f"{anchor} {qname(str(p))} {o}")
+        for p in NOTES:
+            values = {o.language: str(o) for o in g.objects(term, p)}
+            text = values.get(lang) or values.get("en")
+            if text and text not in body:
+                missing.append(f"{anchor} {qname(str(p))}@{lang}")
+    assert not missing, f"{path}: not shown: {missing[:15]} ({len(missing)})"
+    onto = next(g.subjects(RDF.type, OWL.Ontology))
+    meta = html_lib.unescape(page.split('id="metadata"', 1)[1].split("</section>", 1)[0])
+    lost = []
+    for p, o in g.predicate_objects(onto):
+        if p == RDF.type or (isinstance(o, Literal) and o.language not in (None, lang)
+                             and any(x.language == lang for x in g.objects(onto, p))):
+            continue
+        if isinstance(o, Literal) and o.language and o.language != lang:
+            continue
+        if p == DCTERMS.bibliographicCitation:
+            continue                                   # in the Reuse section (test_vocabulary_publication)
+        if isinstance(o, URIRef) and (o, RDFS.label, None) in g:
+            shown = label(g, o, lang) in meta
+        else:
+            shown = str(o) in meta or (isinstance(o, Literal) and f'datetime="{o}"' in meta)
+        if not shown:
+            lost.append(f"{qname(str(p))} {o}")
+    assert not lost, f"{path}: header statements not in the metadata: {lost}"
 
 
 # -- Order -----------------------------------------------------------------------------------------------
