@@ -392,3 +392,41 @@ def test_in_chromium_on_a_phone(live_server, lang):
             assert abs(top) < 40, f"#{target} is {top} px from the top after following its link"
         finally:
             browser.close()
+
+
+# -- What the vocabulary does not use yet (read from a small vocabulary) ---------------------------------
+
+SMALL = """
+@prefix ex: <https://w3id.org/cec-kg/ontology#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/cec-kg/ontology> a owl:Ontology .
+ex:Old a owl:Class ; rdfs:label "Old"@en , "Viejo"@es ; owl:deprecated true ; owl:versionInfo "0.1" ;
+    owl:equivalentClass ex:New ; rdfs:subClassOf [ a owl:Restriction ; owl:onProperty ex:p ; owl:someValuesFrom ex:New ] .
+ex:New a owl:Class ; rdfs:label "New"@en ; owl:disjointWith ex:Other .
+ex:Other a owl:Class ; rdfs:label "Other"@en ; rdfs:subClassOf ex:Loop .
+ex:Loop a owl:Class ; rdfs:label "Loop"@en ; rdfs:subClassOf ex:Other .
+ex:p a owl:ObjectProperty , owl:FunctionalProperty ; rdfs:label "p"@en ; owl:equivalentProperty ex:q .
+ex:q a owl:ObjectProperty ; rdfs:label "q"@en .
+"""
+
+
+def test_deprecation_equivalents_characteristics_and_cycles():
+    """owl:deprecated, owl:versionInfo, equivalents, disjoint classes, property characteristics, an
+    anonymous superclass and a subclass cycle (no root) are all shown, and nothing loops forever."""
+    from cec_kg.web.vocabdoc import documentation
+
+    g = Graph().parse(data=SMALL, format="turtle")
+    doc = documentation(g, "es")
+    classes = {v["id"]: v for s in doc["sections"] if s["id"] == "classes" for v in s["terms"]}
+    assert sorted(classes) == ["Loop", "New", "Old", "Other"], "a class on a subclass cycle went missing"
+    old = classes["Old"]
+    assert old["deprecated"] and old["version_info"] == ["0.1"] and old["label"].text == "Viejo"
+    rows = {r["key"]: [x["href"] for x in r["refs"]] for r in old["relations"]}
+    assert rows["vocab_equivalent"] == ["#New"]
+    assert [x["label"].text for r in old["relations"] if r["key"] == "vocab_subclass_of" for x in r["refs"]] == \
+        ["cec:p some cec:New"], "an anonymous superclass reads as a restriction, not a random blank node label"
+    assert classes["New"]["label"].fallback, "an English-only label is marked as a fallback in es"
+    assert {r["key"]: [x["href"] for x in r["refs"]] for r in classes["New"]["relations"]}["vocab_disjoint"] == ["#Other"]
+    props = {v["id"]: v for s in doc["sections"] for v in s["terms"] if s["id"] == "object-properties"}
+    assert props["p"]["characteristics"] == ["owl:FunctionalProperty"]
+    assert [r["refs"][0]["href"] for r in props["q"]["relations"] if r["key"] == "vocab_equivalent"] == ["#p"]

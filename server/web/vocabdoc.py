@@ -110,7 +110,7 @@ def notes_in(g: Graph, term, p, lang: str) -> list[Label]:
 def ref(g: Graph, term, lang: str, defined: set) -> dict:
     """A link to a term: in-page when this document defines it, else out to its IRI."""
     if isinstance(term, BNode):
-        return {"label": Label(str(term), None, False), "href": None, "code": True, "external": False}
+        return {"label": Label(anonymous(g, term), None, False), "href": None, "code": True, "external": False}
     if isinstance(term, Literal):
         return {"label": Label(str(term), term.language, False), "href": None, "code": False, "external": False}
     if (term, RDF.type, OWL.Ontology) in g:     # this document: its title, linking to its metadata
@@ -123,6 +123,41 @@ def ref(g: Graph, term, lang: str, defined: set) -> dict:
                 "external": False}
     return {"label": Label(qname(g, term), None, False), "href": str(term), "code": True,
             "external": str(term).startswith(("http://", "https://"))}
+
+
+RESTRICTIONS = [(OWL.someValuesFrom, "some"), (OWL.allValuesFrom, "only"), (OWL.hasValue, "value"),
+                (OWL.minCardinality, "min"), (OWL.maxCardinality, "max"), (OWL.cardinality, "exactly"),
+                (OWL.minQualifiedCardinality, "min"), (OWL.maxQualifiedCardinality, "max"),
+                (OWL.qualifiedCardinality, "exactly")]
+
+
+def anonymous(g: Graph, node, depth: int = 0) -> str:
+    """An anonymous class in OWL's Manchester syntax (``cec:p some cec:X``, ``A or B``), never its blank
+    node label (random per process)."""
+    from rdflib.collection import Collection
+
+    def name(n):
+        if isinstance(n, BNode):
+            return f"({anonymous(g, n, depth + 1)})" if depth < 5 else "…"
+        return qname(g, n) if isinstance(n, URIRef) else str(n)
+
+    on = g.value(node, OWL.onProperty)
+    if on is not None:
+        for p, word in RESTRICTIONS:
+            value = g.value(node, p)
+            if value is not None:
+                qualified = g.value(node, OWL.onClass)
+                return f"{name(on)} {word} {name(value)}" + (f" {name(qualified)}" if qualified is not None else "")
+    for p, word in ((OWL.unionOf, " or "), (OWL.intersectionOf, " and ")):
+        members = g.value(node, p)
+        if members is not None:
+            return word.join(sorted(name(m) for m in Collection(g, members)))
+    if g.value(node, OWL.complementOf) is not None:
+        return "not " + name(g.value(node, OWL.complementOf))
+    if g.value(node, OWL.oneOf) is not None:
+        return "{" + ", ".join(sorted(name(m) for m in Collection(g, g.value(node, OWL.oneOf)))) + "}"
+    return "[ " + " ; ".join(sorted(f"{name(p)} {name(o)}" for p, o in g.predicate_objects(node)
+                                    if not isinstance(o, BNode) or depth < 5)) + " ]"
 
 
 def related(g: Graph, term, p, direction: str) -> list:
