@@ -1,7 +1,7 @@
 """The published vocabulary and shapes: ``/ontology``, ``/ontology/{version}``, the JSON-LD ``@context``
 and ``/shapes``, each negotiating HTML, Turtle, RDF/XML, JSON-LD and N-Triples.
 
-- The RDF formats are served here; the HTML for people (pyLODE for the vocabulary, a table for the
+- The RDF formats are served here; the HTML for people (documentation generated from the vocabulary, a table for the
   shapes) is the web layer's view (``web.documents``), offered only when the app has the web layer.
 - ``owl:versionIRI`` ``…/ontology/{version}``: a released snapshot ``ontology/releases/{version}.ttl``
   is served as immutable; the current version (not yet frozen) is served from ``ontology/cec.ttl``.

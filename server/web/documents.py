@@ -1,5 +1,5 @@
 """HTML views of the documents the layers below serve: the SPARQL service page (a query form), the
-dataset description, the dumps, the vocabulary (pyLODE) and the shapes.
+dataset description, the dumps, the vocabulary (generated from its graph) and the shapes.
 
 Each is registered under a name in ``app.extensions["cec_kg.html_views"]`` (see ``web.init_app``);
 the protocol and linked-data routes negotiate, and call the view when ``text/html`` wins. So those
@@ -7,10 +7,6 @@ layers offer HTML without importing the web layer, and an app without it answers
 """
 from __future__ import annotations
 
-import importlib.metadata
-import re
-import sys
-import types
 from pathlib import Path
 
 from flask import current_app, render_template, request
@@ -23,14 +19,14 @@ from ..graph.queries import saved_queries
 from ..linkeddata import describe as d
 from ..linkeddata.discovery import SUFFIX as DATASET_SUFFIX
 from ..linkeddata.discovery import dump_files, partitions, statistics
-from ..linkeddata.vocabulary import (ANNOTATIONS, CONTEXT_IRI, alternates, file_cache, files_key, parse_turtle,
-                                     refinements, shapes_graph, terms)
+from ..linkeddata.vocabulary import (CONTEXT_IRI, alternates, file_cache, files_key, parse_turtle, refinements,
+                                     shapes_graph)
 from ..problems import Problem
 from ..protocol.description import limits
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
-from . import security
-from .i18n import LANG_NAMES, LANGS, choose_lang, t
+from . import vocabdoc
+from .i18n import choose_lang, t
 from .pages import Labeller, render_page
 from .results import FORM_FORMATS, editor_settings, queries_page, results_page
 
@@ -108,77 +104,23 @@ def dumps_page(files: list[dict]):
     return document_response(render_page("dumps.html", lang, files=files), "text/html", content_language=lang)
 
 
-# -- The vocabulary's documentation (pyLODE) -----------------------------------------------------------------
+# -- The vocabulary's documentation (generated from its graph: web/vocabdoc.py) -------------------------------
 
-def _import_pylode():
-    # pyLODE 3.4.1 reads its version from a pyproject.toml that its wheel does not ship
-    # (RDFLib/pyLODE#260, fixed upstream after 3.4.1): give it the installed version instead.
-    if "pylode.version" not in sys.modules:
-        stub = types.ModuleType("pylode.version")
-        stub.__version__ = importlib.metadata.version("pylode")
-        sys.modules["pylode.version"] = stub
-    from pylode import OntPub
-
-    return OntPub
-
-
-def for_language(g: Graph, lang: str) -> Graph:
-    """A copy of ``g`` whose annotations are in ``lang`` only; where a term lacks one, the English
-    (or untagged) text stays, marked ``[en]`` so the fallback is visible."""
-    out = Graph()
-    for prefix, ns in g.namespaces():
-        out.bind(prefix, ns)
-    grouped: dict[tuple, list[Literal]] = {}
-    for s, p, o in g:
-        if p in ANNOTATIONS and isinstance(o, Literal) and o.language:
-            grouped.setdefault((s, p), []).append(o)
-        else:
-            out.add((s, p, o))
-    for (s, p), values in grouped.items():
-        chosen = [v for v in values if v.language.split("-")[0] == lang]
-        if not chosen:
-            en = [v for v in values if v.language.split("-")[0] == "en"] or values[:1]
-            chosen = [Literal(f"{v} [{v.language}]", lang=v.language) for v in en]
-        for v in chosen:
-            out.add((s, p, v))
-    return out
-
-
-def _fix_anchors(html: str, g: Graph) -> str:
-    """Give each term's section the id of its local name (pyLODE lower-cases some)."""
-    for term in terms(g):
-        name = str(term)[len(str(CEC)):]
-        code = f"<code>{term}</code>"
-        at = html.find(code)
-        if at < 0 or f'id="{name}"' in html:
-            continue
-        start = html.rfind('<div class="', 0, at)
-        m = re.compile(r'<div class="([^"]*entity[^"]*)" id="([^"]*)">').match(html, start)
-        if m:
-            html = html[:start] + f'<div class="{m.group(1)}" id="{name}">' + html[m.end():]
-    return html
+FORMAT_NAMES = [("ttl", "text/turtle", "Turtle"), ("rdf", "application/rdf+xml", "RDF/XML"),
+                ("jsonld", "application/ld+json", "JSON-LD"), ("nt", "application/n-triples", "N-Triples")]
 
 
 def documentation_html(path: Path, lang: str, base_path: str) -> str:
+    """The page for one vocabulary file in one language, memoised per file content, language, path and
+    whether the language was asked for by name (the site's links keep ``?lang=`` then)."""
     def compute():
         g = parse_turtle(path)
-        OntPub = _import_pylode()
-        html = OntPub(for_language(g, lang)).make_html()
-        html = _fix_anchors(html, g)
-        links = "".join(f'<link rel="alternate" type="{mt}" href="{base_path}.{sfx}">'
-                        for sfx, mt in (("ttl", "text/turtle"), ("rdf", "application/rdf+xml"),
-                                        ("jsonld", "application/ld+json"), ("nt", "application/n-triples")))
-        html = html.replace("<head>", f'<head>{links}', 1)
-        if "<html" in html and "lang=" not in html.split(">", 1)[0]:
-            html = html.replace("<html", f'<html lang="{lang}"', 1)
-        nav = render_template("vocabulary_nav.html", lang=lang, langs=LANGS, lang_names=LANG_NAMES,
-                              base_path=base_path)
-        html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, html, count=1)
-        # Inside pyLODE's content column (before its namespaces table), not under its fixed contents panel.
-        at = html.find('<div id="namespaces"')
-        at = at if at >= 0 else html.rfind("</body>")
-        return html[:at] + reuse_section(g, lang) + html[at:]
-    return file_cache(path, f"html-{lang}-{base_path}", compute)
+        doc = vocabdoc.documentation(g, lang)
+        return render_page("vocabulary.html", lang, doc=doc, base_path=base_path, reuse=reuse_section(g, lang),
+                           formats=[(s, m) for s, m, _ in FORMAT_NAMES], format_names=FORMAT_NAMES,
+                           license=doc["header"]["license"], version=None)
+    explicit = bool(request.args.get("lang"))
+    return file_cache(path, f"html-{lang}-{explicit}-{request.path}-{base_path}", compute)
 
 
 def reuse_section(g: Graph, lang: str) -> str:
@@ -198,10 +140,8 @@ def reuse_section(g: Graph, lang: str) -> str:
 def vocabulary_page(path: Path, base_path: str, immutable: bool):
     lang, _ = choose_lang(request)
     html = documentation_html(path, lang, base_path)
-    resp = document_response(html, "text/html", content_language=lang, immutable=immutable,
+    return document_response(html, "text/html", content_language=lang, immutable=immutable,
                              links=alternates(base_path))
-    resp.headers["Content-Security-Policy"] = security.policy(html)   # pyLODE's CSS is inline: hashed
-    return resp
 
 
 # -- The shapes as a table ---------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 The pages are server-rendered and work without JavaScript; the scripts they may run are our own files
 under ``/static/`` (the query editor, search suggestions: ``script-src 'self'``, never inline), which may
 fetch from this origin only (``connect-src 'self'``). Styles come from ``/static/`` or an inline
-``<style>`` element whose SHA-256 the policy lists (the vocabulary's documentation, which pyLODE writes with its CSS inline), images from
-``/static/`` or ``data:`` URLs (pyLODE's icons), forms submit to this origin only (the query form),
+``<style>`` element whose SHA-256 the policy lists (none today: the vocabulary's documentation, once
+pyLODE's with its CSS inline, is now in the site's layout), images from ``/static/`` or ``data:`` URLs, forms submit to this origin only (the query form),
 and no other site may frame a page. The schema.org ``<script type="application/ld+json">`` blocks are
 data, never executed, so the policy neither needs nor blocks them.
 
