@@ -26,6 +26,7 @@ QUERY_WORKERS = 2           # killable query processes kept warm per serving pro
 MAX_QUERY_WORKERS = 4       # at most this many per serving process (more requests wait, then 503)
 START_QUERY_WORKERS = False # fork query workers at app creation (`cec-kg serve` does; tests may)
 RESULT_CACHE_BYTES = 64 * 1024 * 1024   # LRU of serialised results, per serving process
+FAST_PATH = True            # plain GET /sparql?query=… answered in front of Flask (server/protocol/fast.py)
 CACHE_MAX_AGE = 300         # Cache-Control max-age (s) on GET results; revalidate with the ETag
 RETRY_AFTER = 5             # seconds, sent with 503 (timeout, all workers busy)
 THREADS = 8                 # request threads per serving process (`cec-kg serve --threads`)

@@ -145,12 +145,17 @@ def metrics_view():
     cache = current_app.extensions.get("cec_kg.result_cache")
     if cache is not None:
         extra.update(result_cache_bytes=cache.bytes, result_cache_entries=len(cache))
+    fast = current_app.extensions.get("cec_kg.fast_path")
+    if fast is not None:
+        extra["fast_path_answered_total"] = fast.answered     # plain GETs answered in front of Flask
     replay = current_app.extensions.get("cec_kg.replay_cache")
     if replay is not None:
         extra.update(replayed_responses_total=replay.replayed, replay_cache_bytes=replay.cache.bytes)
     pool = getattr(store, "pool", None)
     if pool is not None:
         extra.update({f"query_workers_{k}": v for k, v in pool.stats.items()})
+    if hasattr(store, "in_process"):
+        extra["queries_in_process_total"] = store.in_process    # proven bounded: no worker needed
     resp = Response(metrics().render(extra), content_type="text/plain; version=0.0.4; charset=utf-8")
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -4,13 +4,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import bounded
 from .base import HASH_FILE, RDF_FORMATS, Store, rdf_files
-from .executor import Job, QueryPool, run_job
+from .executor import Job, QueryPool, QueryTimeout, run_job
+
+# A query proven bounded (``bounded``) is evaluated in the serving process, without the round trip to a
+# worker, unless its timeout is shorter than this (then a worker's kill is the only honest deadline).
+MIN_IN_PROCESS_TIMEOUT = 0.5
 
 
 class EmbeddedStore(Store):
@@ -34,6 +41,7 @@ class EmbeddedStore(Store):
         self.union_default_graph = union_default_graph
         self.merged = merged            # the default graph already holds the merge of every graph
         self.pool: QueryPool | None = None
+        self.in_process = 0             # queries evaluated in this process (proven bounded)
 
     @classmethod
     def from_files(cls, files, store_dir: Path | None = None, *, union_default_graph: bool = True,
@@ -89,6 +97,11 @@ class EmbeddedStore(Store):
         return store
 
     @property
+    def reads_union(self) -> bool:
+        """Whether a query's default graph must be read as the union of the graphs (not merged at load)."""
+        return self.union_default_graph and not self.merged
+
+    @property
     def ox_store(self) -> ox.Store:
         """The pyoxigraph store; on-disk stores are opened read-only once per process (fork-safe)."""
         if self._dir is not None and (self._store is None or self._pid != os.getpid()):
@@ -123,10 +136,27 @@ class EmbeddedStore(Store):
         return self.ox_store.query(sparql, **kwargs)
 
     def run(self, job: Job, timeout: float):
+        """Evaluate ``job``: in this process when its cost is proven bounded (``bounded``: a few index
+        lookups from constant subjects, counted on the store first), else in a killable worker."""
         if job.union_default_graph and (self.merged or not self.union_default_graph):
-            job = Job(**{**job.__dict__, "union_default_graph": False})
+            job = replace(job, union_default_graph=False)
         if self.pool is None:           # not serving (tests, scripts): in process, no timeout
             return run_job(self.ox_store, job)
+        if job.plan is not None and job.default_graphs is None and timeout >= MIN_IN_PROCESS_TIMEOUT:
+            store = self.ox_store
+            started = time.monotonic()
+            outcome = None
+            if job.probe is not None:       # streams: the engine stops at the probe's LIMIT
+                probed = run_job(store, job, job.probe)
+                if probed.truncated or (probed.rows is not None and probed.rows <= bounded.BUDGET):
+                    outcome = probed
+            elif bounded.within_budget(store, job.plan, None if job.union_default_graph else ox.DefaultGraph()):
+                outcome = run_job(store, job)
+            if outcome is not None:
+                self.in_process += 1
+                if time.monotonic() - started > timeout:   # bounded, yet late (an overloaded machine)
+                    raise QueryTimeout()
+                return outcome
         return self.pool.run(job, timeout)
 
     def graphs(self) -> list[str]:

@@ -55,6 +55,8 @@ class Job:
     union_default_graph: bool = True
     row_cap: int = 100_000
     bounded: bool = False
+    plan: object = None               # bounded.Plan: the store may evaluate it in process
+    probe: str | None = None          # the query with LIMIT bounded.BUDGET + 1, when its plan streams
     base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
     prefixes: tuple[tuple[str, str], ...] = ()    # the query's PREFIXes: Turtle and TriG answers use them
     variable_order: tuple[str, ...] | None = None  # SELECT *: columns in the order the query names them
@@ -127,8 +129,9 @@ def _isolate_network() -> bool:
     return bool(libc is not None and libc.unshare(CLONE_NEWNET) == 0)
 
 
-def run_job(store, job: Job):
-    """Evaluate and serialise one job against a pyoxigraph store (in a worker, or in process)."""
+def run_job(store, job: Job, query: str | None = None):
+    """Evaluate and serialise one job (its ``query``, or the one given) against a pyoxigraph store
+    (in a worker, or in process)."""
     import pyoxigraph as ox
 
     from .results import serialize
@@ -145,7 +148,7 @@ def run_job(store, job: Job):
     elif job.default_graphs is not None:
         kwargs["named_graphs"] = []       # a protocol dataset with no named graphs has none
     try:
-        results = store.query(job.query, **kwargs)
+        results = store.query(query or job.query, **kwargs)
         return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
                          prefixes=dict(job.prefixes), variable_order=job.variable_order, max_bytes=job.max_bytes)
     except SyntaxError as e:
