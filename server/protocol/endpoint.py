@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import sys
 import time
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, unquote_to_bytes
@@ -485,7 +486,7 @@ def _setup(state) -> None:
     if app.config.get("FAST_PATH", True):
         from . import fast
 
-        app.wsgi_app = app.extensions["cec_kg.fast_path"] = fast.FastPath(app.wsgi_app, app)
+        app.wsgi_app = app.extensions["cec_kg.fast_path"] = fast.FastPath(app.wsgi_app, app, sys.modules[__name__])
     if int(app.config["RESULT_CACHE_BYTES"]) > 0:
         from .replay import ReplayCache
 

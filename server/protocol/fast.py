@@ -27,16 +27,20 @@ from urllib.parse import unquote_to_bytes
 from werkzeug.wrappers import Request
 
 from ..problems import Problem
-from . import endpoint
+from ..store import guard
 
 PATHS = ("/sparql", "/sparql/")
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 
 
 class FastPath:
-    def __init__(self, wsgi_app, app):
+    """``endpoint``: the module ``protocol.endpoint`` (given, not imported: it installs this layer)."""
+
+    def __init__(self, wsgi_app, app, endpoint):
         self.next = wsgi_app
         self.app = app
+        self.endpoint = endpoint
+        self.offers = endpoint.RESULT_OFFERS + endpoint.RDF_OFFERS
         self.answered = 0
         self._base_urls: dict[tuple, str] = {}
         self.cors = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", endpoint.EXPOSED)]
@@ -55,14 +59,18 @@ class FastPath:
         if not query.strip():
             return self.next(environ, start_response)
         gz = _gzip(environ.get("HTTP_ACCEPT_ENCODING"))
-        if gz is None:
+        accept = environ.get("HTTP_ACCEPT")
+        # Before the guard: a browser's Accept may make its problems HTML pages (the query form keeps a
+        # refused query's text): those requests are Flask's from the start.
+        if gz is None or _media_type(accept, self.offers) is None:
             return self.next(environ, start_response)
         started = time.perf_counter()
         app = self.app
         cfg = app.config
+        endpoint = self.endpoint
         try:
             info = guard_inspect(cfg, query)
-            media_type = _media_type(environ.get("HTTP_ACCEPT"), endpoint.RDF_OFFERS if info.form in GRAPH_FORMS
+            media_type = _media_type(accept, endpoint.RDF_OFFERS if info.form in GRAPH_FORMS
                                      else endpoint.RESULT_OFFERS)
             if media_type is None:
                 return self.next(environ, start_response)   # negotiation needs werkzeug (or is a 406, or HTML)
@@ -96,8 +104,6 @@ class FastPath:
 
 
 def guard_inspect(cfg, query: str):
-    from ..store import guard
-
     return guard.inspect(query, max_bytes=int(cfg["MAX_QUERY_BYTES"]), max_depth=int(cfg["MAX_NESTING"]))
 
 
