@@ -326,3 +326,33 @@ def test_guard_proves_bounded_shapes(query):
 ])
 def test_guard_leaves_the_rest_to_workers(query):
     assert guard.inspect(PREFIX + query, max_bytes=65536).plan is None
+
+
+# -- caches: what is asked again is replayed; what is asked once costs nothing ---------------------------
+@pytest.fixture(scope="module")
+def cached_server(start_server, data_dir):
+    return start_server("--data", str(data_dir), "--workers", "1", "--threads", "4")
+
+
+@pytest.mark.live
+def test_repeated_requests_are_replayed_once_seen_twice(cached_server):
+    """The first request of a text is answered and not kept (the doorkeeper); the second is kept, by
+    the result cache and the replay layer; from the third on the whole response is replayed."""
+    names = ("replayed_responses_total", "replay_cache_bytes", "result_cache_entries")
+    state = lambda: {n: metric(cached_server, n) for n in names}
+    params = {"query": PREFIX + "SELECT ?n WHERE { ex:carol ex:name ?n } # asked three times"}
+    seen = [state()]
+    bodies, ids = [], set()
+    for _ in range(3):
+        r = requests.get(cached_server.url("/sparql"), params=params, timeout=10)
+        assert r.status_code == 200
+        bodies.append((r.content, r.headers["ETag"], r.headers["X-SPARQL-Rows"]))
+        ids.add(r.headers["X-Request-Id"])
+        seen.append(state())
+    assert len(set(bodies)) == 1, "the same answer every time"
+    assert len(ids) == 3, "a replayed answer still gets its own request id (Front is outside the replay layer)"
+    first, second, third = (delta(a, b) for a, b in zip(seen, seen[1:]))
+    assert first == {n: 0 for n in names}, f"a text seen once is not kept: {first}"
+    assert second["replay_cache_bytes"] > 0 and second["result_cache_entries"] == 1 and \
+        second["replayed_responses_total"] == 0, second
+    assert third["replayed_responses_total"] == 1 and third["replay_cache_bytes"] == 0, third

@@ -6,9 +6,11 @@ in the Prometheus text format.
 """
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
+from bisect import bisect_left
 from collections import defaultdict
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -33,13 +35,7 @@ class Metrics:
     def observe(self, endpoint: str, method: str, status: int, seconds: float, cache: str | None) -> None:
         with self.lock:
             self.requests[(endpoint, method, status)] += 1
-            b = self.buckets[endpoint]
-            for i, le in enumerate(BUCKETS):
-                if seconds <= le:
-                    b[i] += 1
-                    break
-            else:
-                b[-1] += 1
+            self.buckets[endpoint][bisect_left(BUCKETS, seconds)] += 1     # the first bucket with le >= seconds
             self.sums[endpoint] += seconds
             self.counts[endpoint] += 1
             if cache:
@@ -141,7 +137,8 @@ def health():
 @bp.route("/metrics")
 def metrics_view():
     store = get_store()
-    extra = {"uptime_seconds": round(time.time() - metrics().started, 3)}
+    extra = {"uptime_seconds": round(time.time() - metrics().started, 3),
+             "gc_frozen_objects": gc.get_freeze_count()}    # kept out of collections at start-up (serve)
     cache = current_app.extensions.get("cec_kg.result_cache")
     if cache is not None:
         extra.update(result_cache_bytes=cache.bytes, result_cache_entries=len(cache))

@@ -8,6 +8,7 @@ the loaded store is shared copy-on-write by every worker and every query process
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -78,7 +79,7 @@ def validated_cec_graph() -> bool:
 
 
 def serve(args) -> int:
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
 
     from .app import create_app
@@ -121,6 +122,11 @@ def serve(args) -> int:
     store = app.extensions["cec_kg.store"]
     if getattr(store, "pool", None) is not None:
         store.pool.watch()          # a killed query-process spawner is started again
+    # Everything made so far (modules, the app, the loaded graph's Python side) lives as long as the
+    # server: keep it out of the cyclic garbage collector, whose full collections walked all of it
+    # (~40,000 objects, tens of ms) every few hundred requests, and whose bookkeeping writes would
+    # unshare the copy-on-write pages the forked workers share.
+    gc.freeze()
     server = Server(
         "cec_kg:create_app",
         listener=listener,
@@ -134,6 +140,10 @@ def serve(args) -> int:
         http1_settings=HTTP1Settings(max_buffer_size=HEADER_BUFFER_BYTES),
         log_access=False,
         factory=True,
+        # Plain HTTP/1.1, no WebSocket upgrade checks (nothing here speaks either): measured 10-15% less
+        # CPU per small request than granian's defaults (HTTP/1 and 2 sniffing, WebSockets on).
+        http=HTTPModes.http1,
+        websockets=False,
     )
     print(f"cec-kg: serving {store.kind} store on http://{args.host}:{args.port}/sparql "
           f"({args.workers} workers x {args.threads} threads)", flush=True)

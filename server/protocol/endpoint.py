@@ -423,7 +423,8 @@ def compute(app, req: ProtocolRequest, info: guard.QueryInfo, media_type: str, b
     seconds = time.perf_counter() - started
     entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
              "truncated": outcome.truncated, "gz": None, "seconds": seconds}
-    cache.put(etag, entry, len(outcome.body))
+    if cache.admit(etag):           # kept from the second time it is asked (``cache``: the doorkeeper)
+        cache.put(etag, entry, len(outcome.body))
     return etag, entry, "miss", seconds
 
 
