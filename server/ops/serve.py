@@ -167,6 +167,21 @@ def serve(args) -> int:
     return 0
 
 
+def load_estimate(files: list[Path]) -> tuple[float, str]:
+    """The progress bar's total and unit: triples (estimated from the first MiB of each file, one a line)
+    when every file is N-Triples or N-Quads, else bytes."""
+    from ..store.embedded import LINE_FORMATS, RDF_FORMATS
+
+    if not all(RDF_FORMATS[f.suffix.lower()] in LINE_FORMATS for f in files):
+        return sum(f.stat().st_size for f in files), "B"
+    total = 0.0
+    for f in files:
+        with f.open("rb") as fh:
+            head = fh.read(2**20)
+        total += f.stat().st_size * head.count(b"\n") / max(1, len(head))
+    return round(total), "triples"
+
+
 def load(args) -> int:
     from ..store.base import rdf_files
     from ..store.embedded import EmbeddedStore
@@ -195,12 +210,15 @@ def load(args) -> int:
     try:
         if args.store:
             started = time.perf_counter()
-            with bar("load", total=sum(f.stat().st_size for f in rdf_files(files)), unit="B") as b:
-                store = EmbeddedStore.from_files(files, Path(args.store), license=args.license, progress=b.update)
+            total, unit = load_estimate(rdf_files(files))
+            with bar("load", total=total, unit=unit) as b:
+                store = EmbeddedStore.from_files(files, Path(args.store), license=args.license,
+                                                 progress=lambda nbytes, triples: b.update(
+                                                     nbytes if unit == "B" else triples))
             seconds = time.perf_counter() - started
             n = store.size()
-            print(f"{args.store}: {n} quads in {seconds:.1f} s ({n / max(seconds, 1e-6):,.0f} triples/s), "
-                  f"content hash {store.content_hash()}")
+            print(f"{args.store}: {n} triples in the default graph, loaded in {seconds:.1f} s "
+                  f"({n / max(seconds, 1e-6):,.0f} triples/s), content hash {store.content_hash()}")
         # Graphs as loaded: the backend makes its own default graph (no merged copy is pushed).
         staged = EmbeddedStore.from_files(files, union_default_graph=False).ox_store if args.backend else None
     except (ValueError, OSError) as e:
