@@ -356,3 +356,39 @@ def test_repeated_requests_are_replayed_once_seen_twice(cached_server):
     assert second["replay_cache_bytes"] > 0 and second["result_cache_entries"] == 1 and \
         second["replayed_responses_total"] == 0, second
     assert third["replayed_responses_total"] == 1 and third["replay_cache_bytes"] == 0, third
+
+
+@pytest.mark.live
+def test_query_workers_that_grew_are_replaced(start_server, data_dir):
+    """A query process whose memory grew past QUERY_WORKER_MEMORY_MB answers, exits and is replaced
+    (0 here: every one retires after one query); the answers do not change."""
+    server = start_server("--data", str(data_dir), "--workers", "1", "--threads", "4", "--cache-mb", "0",
+                          env={"CEC_QUERY_WORKER_MEMORY_MB": "0"})
+    before = {n: metric(server, f"query_workers_{n}") for n in ("jobs", "retired", "spawned")}
+    for i in range(4):
+        r = requests.get(server.url("/sparql"), params={"query": PREFIX + f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {i}"},
+                         timeout=30)
+        assert r.status_code == 200 and int(r.json()["results"]["bindings"][0]["n"]["value"]) > HUB, r.text[:300]
+    after = {n: metric(server, f"query_workers_{n}") for n in ("jobs", "retired", "spawned")}
+    moved = {n: after[n] - before[n] for n in after}
+    assert moved["jobs"] == 4 and moved["retired"] == 4, moved
+    assert moved["spawned"] >= 3, f"each retired worker is replaced: {moved}"
+
+
+def test_worker_wire_carries_every_job_field():
+    """The job crosses to a worker as marshal'd plain values: every field the worker uses comes back
+    equal, a saved query's substitutions (pyoxigraph terms) included, via their N-Triples form."""
+    import pyoxigraph as ox
+
+    from cec_kg.store.executor import Job, job_from_message, job_message
+
+    terms = (("who", ox.NamedNode("http://example.org/alice")), ("name", ox.Literal('A "quoted"\nname', language="es")),
+             ("n", ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))))
+    job = Job(query="SELECT * WHERE { ?who ?p ?name }", media_type="text/csv", default_graphs=("http://g/1",),
+              named_graphs=(), union_default_graph=False, row_cap=7, bounded=True, base_iri="http://h/sparql",
+              prefixes=(("ex", "http://example.org/"),), variable_order=("who", "p", "name"), substitutions=terms,
+              max_bytes=1234, lane="cheap", plan=object(), probe="SELECT … LIMIT 10001")
+    back = job_from_message(job_message(job))
+    for field in ("query", "media_type", "default_graphs", "named_graphs", "union_default_graph", "row_cap", "bounded",
+                  "base_iri", "prefixes", "variable_order", "substitutions", "max_bytes"):
+        assert getattr(back, field) == getattr(job, field), field

@@ -499,4 +499,5 @@ def _setup(state) -> None:
     if app.config.get("START_QUERY_WORKERS"):
         app.extensions["cec_kg.store"].start(workers=int(app.config["QUERY_WORKERS"]),
                                              max_workers=int(app.config["MAX_QUERY_WORKERS"]),
-                                             reserved=int(app.config.get("RESERVED_QUERY_WORKERS", 0)))
+                                             reserved=int(app.config.get("RESERVED_QUERY_WORKERS", 0)),
+                                             worker_memory_mb=float(app.config["QUERY_WORKER_MEMORY_MB"]))

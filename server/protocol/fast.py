@@ -27,7 +27,8 @@ from urllib.parse import unquote_to_bytes
 from werkzeug.wrappers import Request
 
 from ..problems import Problem
-from ..store import guard
+from ..store import failure_problem, guard
+from ..store.executor import StoreFailure
 
 PATHS = ("/sparql", "/sparql/")
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
@@ -80,6 +81,9 @@ class FastPath:
             etag, entry, outcome, _ = endpoint.compute(app, req, info, media_type, self._base_url(environ), client)
         except Problem as problem:
             environ[endpoint.STASH] = problem
+            return self.next(environ, start_response)
+        except StoreFailure as e:       # e.g. a remote backend unreachable: 502/503 with Retry-After
+            environ[endpoint.STASH] = failure_problem(e, int(cfg["RETRY_AFTER"]))
             return self.next(environ, start_response)
         body, headers = endpoint.result_response(cfg, entry, etag + "-gz" if gz else etag, True, gz)
         headers += self.cors

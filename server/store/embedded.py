@@ -141,10 +141,12 @@ class EmbeddedStore(Store):
             return ox.Store.read_only(str(self._dir))
         return self._store
 
-    def start(self, *, workers: int = 2, max_workers: int = 4, reserved: int = 0) -> None:
+    def start(self, *, workers: int = 2, max_workers: int = 4, reserved: int = 0,
+              worker_memory_mb: float | None = None) -> None:
         if self._dir is not None:
             self._store = None          # never fork an open RocksDB handle; reopen after the fork
-        self.pool = QueryPool(self._open_for_worker, size=workers, max_size=max_workers, reserved=reserved)
+        growth = {} if worker_memory_mb is None else {"memory_growth": int(worker_memory_mb * 2**20)}
+        self.pool = QueryPool(self._open_for_worker, size=workers, max_size=max_workers, reserved=reserved, **growth)
 
     def close(self) -> None:
         if self.pool is not None:
