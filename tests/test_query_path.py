@@ -225,6 +225,30 @@ def test_access_log_either_way(strict, way):
 
 
 @pytest.mark.live
+def test_bounded_queries_take_the_reserved_lane(start_server, data_dir):
+    """One heavy thread (2 threads, 1 reserved): while a slow query holds it, another heavy query is
+    503 Busy at once, but a lookup the guard proves bounded (no LIMIT) is cheap and answered."""
+    import threading
+
+    server = start_server("--data", str(data_dir), "--workers", "1", "--threads", "2", "--reserved-threads", "1",
+                          "--cache-mb", "0", "--fair-query-seconds", "0", "--fair-concurrent-queries", "0")
+    values = " ".join(str(i) for i in range(60))
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcde") + " }"
+    outcome = {}
+    holder = threading.Thread(target=lambda: outcome.setdefault("slow", requests.get(
+        server.url("/sparql"), params={"query": slow, "timeout": "3"}, timeout=30)))
+    holder.start()
+    time.sleep(0.7)
+    heavy = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT ?s WHERE { ?s ex:p ?o }"}, timeout=30)
+    bounded_lookup = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT ?p ?o WHERE { ex:alice ?p ?o }"},
+                                  timeout=30)
+    holder.join(30)
+    assert outcome["slow"].status_code == 503, "the slow query ran out its time, holding the heavy thread"
+    assert heavy.status_code == 503 and heavy.json().get("limit") == "heavy-queries", heavy.text[:300]
+    assert bounded_lookup.status_code == 200, bounded_lookup.text[:300]
+
+
+@pytest.mark.live
 def test_browsers_get_the_html_view_not_the_lean_path(server):
     before = counters(server)
     r = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT ?n WHERE { ex:bob ex:name ?n }"},

@@ -296,8 +296,11 @@ def result_response(cfg, entry: dict, tag: str, is_get: bool, use_gzip: bool) ->
 
 
 def lane_of(info: guard.QueryInfo, cfg) -> str:
-    """``cheap`` for what is cheap by its shape (ASK, a lookup with a small outer LIMIT), else ``heavy``."""
-    if info.form == "ASK" or (info.limit is not None and info.limit <= int(cfg["CHEAP_MAX_LIMIT"])):
+    """``cheap`` for what is cheap by its shape (ASK, a lookup with a small outer LIMIT, a query the guard
+    proves bounded: ``store.bounded``, e.g. an entity's properties without a LIMIT), else ``heavy``. A
+    cheap query that runs long anyway leaves the lane after ``CHEAP_QUERY_SECONDS`` (``admitted``)."""
+    if (info.form == "ASK" or info.plan is not None
+            or (info.limit is not None and info.limit <= int(cfg["CHEAP_MAX_LIMIT"]))):
         return "cheap"
     return "heavy"
 
