@@ -416,3 +416,26 @@ def test_worker_wire_carries_every_job_field():
     for field in ("query", "media_type", "default_graphs", "named_graphs", "union_default_graph", "row_cap", "bounded",
                   "base_iri", "prefixes", "variable_order", "substitutions", "max_bytes"):
         assert getattr(back, field) == getattr(job, field), field
+
+
+@pytest.mark.parametrize("values", [
+    ["plain", "two words"],                         # no escaped quote: split on quotes
+    ["}},{", "[{x", ",{", "a:{b"],                  # braces and commas inside strings
+    ['a,{"b', 'x\\"', "back\\slash", "}},{"],     # escaped quotes: the string-stripping regex
+    [],
+])
+def test_json_rows_counts_solutions_not_braces(values):
+    """JSON answers are written once by the engine and their rows counted on the bytes: strings holding
+    `,{`, `}},{`, quotes and backslashes are not rows (checked against the engine's own count)."""
+    import pyoxigraph as ox
+
+    from cec_kg.store.results import json_rows
+
+    store = ox.Store()
+    for v in values:
+        store.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal(v)))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/t"), ox.NamedNode("http://example.org/q"), ox.BlankNode()))
+    for q in ("SELECT ?o WHERE { ?s ?p ?o }", "SELECT ?x WHERE { ?s ?p ?o OPTIONAL { ?o ?z ?x } }",
+              "SELECT * WHERE { ?s <http://example.org/none> ?o }"):
+        body = store.query(q).serialize(format=ox.QueryResultsFormat.JSON)
+        assert json_rows(body) == len(list(store.query(q))), (q, body)
