@@ -234,6 +234,13 @@ class OxigraphPeer(Peer):
                 raise RuntimeError(f"oxigraph refused the data: HTTP {resp.status}")
 
 
+# wrk is one client (127.0.0.1) standing for many: per-client fair use (429 past 5 queries at once, 60
+# query-seconds a minute) would refuse most of its requests, so it is off. The reserved lane stays as
+# deployed, with 10 request threads a process (8 by default): granian may put all 8 connections on one
+# process, and heavy queries leave 2 threads to the lane, so 8 heavy ones at once still fit.
+FAIR_USE_OFF = ("--fair-query-seconds", "0", "--fair-concurrent-queries", "0", "--threads", "10")
+
+
 def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None, workers: int | None,
                storage: str = "disk", store_root: Path | None = None, merged_data: Path | None = None,
                timeout: float = 30.0) -> list[Peer]:
@@ -251,7 +258,7 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
             else:
                 what = ["--store", str(store_dir)] if store_dir else ["--data", str(data)]
                 cmd = [str(VENV_BIN / "cec-kg"), "serve", "--host", "127.0.0.1", "--port", str(port), *what,
-                       "--timeout", f"{timeout:g}", "--max-timeout", f"{timeout:g}"]
+                       "--timeout", f"{timeout:g}", "--max-timeout", f"{timeout:g}", *FAIR_USE_OFF]
                 if workers:
                     cmd += ["--workers", str(workers)]
             if name == "ours-nocache":  # the same server with its result cache off: engine + HTTP layer only

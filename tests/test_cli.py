@@ -1,6 +1,7 @@
 """``cec-kg serve`` / ``cec-kg load``: the CEC graph by default, an on-disk store, clear errors."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -43,7 +44,7 @@ def test_load_store_then_serve(tmp_path, start_server):
     store = tmp_path / "store"
     run = cli("load", "--store", str(store), str(data))
     assert run.returncode == 0, run.stderr
-    assert "3 quads" in run.stdout, run.stdout
+    assert "3 triples" in run.stdout, run.stdout
     server = start_server("--store", str(store), "--workers", "2")
     r = requests.get(server.url("/sparql"), params={"query": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o"}, timeout=30)
     assert [b["o"]["value"] for b in r.json()["results"]["bindings"]] == ["one", "three", "two"]
@@ -69,3 +70,67 @@ def test_serve_bad_data_is_a_message(tmp_path):
     run = cli("serve", "--port", str(free_port()), "--data", str(bad), timeout=60)
     assert run.returncode != 0
     assert "bad.ttl" in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+# -- loading at scale: all or nothing, in parallel pieces, the same store either way -----------------------
+def _staging_left(parent) -> list:
+    return [p.name for p in parent.iterdir() if ".loading-" in p.name or ".replaced-" in p.name]
+
+
+def test_failed_load_leaves_no_store(tmp_path):
+    bad = tmp_path / "broken.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "fine" .\nex:b ex:p broken .\n', encoding="utf-8")
+    target = tmp_path / "new"
+    run = cli("load", "--store", str(target), str(bad), timeout=120)
+    assert run.returncode != 0 and "broken.ttl" in run.stderr and "line 3" in run.stderr, run.stderr
+    assert not target.exists(), "a failed load must not leave a half-made store"
+    assert not _staging_left(tmp_path), _staging_left(tmp_path)
+
+
+def test_failed_add_leaves_the_store_as_it_was(tmp_path):
+    import pyoxigraph as ox
+
+    good = tmp_path / "data.trig"
+    good.write_text(DATA, encoding="utf-8")
+    store = tmp_path / "store"
+    assert cli("load", "--store", str(store), str(good)).returncode == 0
+    meta = (store / "cec-kg-content.json").read_text()
+    more = tmp_path / "more.nt"
+    more.write_text('<http://example.org/d> <http://example.org/p> "four" .\n<http://example.org/e> <x> .\n')
+    run = cli("load", "--store", str(store), str(more), timeout=120)
+    assert run.returncode != 0 and "more.nt" in run.stderr, run.stderr
+    assert (store / "cec-kg-content.json").read_text() == meta and not _staging_left(tmp_path)
+    assert len(list(ox.Store.read_only(str(store)).quads_for_pattern(None, None, None, ox.DefaultGraph()))) == 3
+    fine = tmp_path / "fine.nt"
+    fine.write_text('<http://example.org/d> <http://example.org/p> "four" .\n')
+    run = cli("load", "--store", str(store), str(fine), timeout=120)
+    assert run.returncode == 0 and "4 triples" in run.stdout, run.stdout + run.stderr
+    assert json.loads((store / "cec-kg-content.json").read_text())["content_hash"] != json.loads(meta)["content_hash"]
+
+
+def test_large_line_based_file_loads_in_pieces_like_one_piece(tmp_path):
+    """An N-Triples file over 8 MiB is cut at line ends and loaded in parallel: the same triples and
+    the same content hash as the same bytes loaded in one call (as Turtle), and a syntax error is
+    reported at its line in the whole file."""
+    import pyoxigraph as ox
+
+    lines = [f'<http://example.org/s{i % 5000}> <http://example.org/p{i % 7}> "value {i} with some padding text" .\n'
+             for i in range(120_000)]
+    text = "".join(lines)
+    assert len(text.encode()) > 8 * 2**20
+    (tmp_path / "big.nt").write_text(text, encoding="utf-8")
+    (tmp_path / "big.ttl").write_text(text, encoding="utf-8")
+    hashes = {}
+    for name in ("big.nt", "big.ttl"):
+        run = cli("load", "--store", str(tmp_path / f"store-{name}"), str(tmp_path / name), timeout=300)
+        assert run.returncode == 0 and "120000 triples" in run.stdout, run.stdout + run.stderr
+        hashes[name] = json.loads((tmp_path / f"store-{name}" / "cec-kg-content.json").read_text())["content_hash"]
+    assert hashes["big.nt"] == hashes["big.ttl"]
+    a, b = (ox.Store.read_only(str(tmp_path / f"store-{n}")) for n in ("big.nt", "big.ttl"))
+    q = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+    assert [tuple(r) for r in a.query(q)] == [tuple(r) for r in b.query(q)]
+    broken = lines[:110_000] + ["<http://example.org/x> <http://example.org/p> oops .\n"] + lines[110_000:]
+    (tmp_path / "broken.nt").write_text("".join(broken), encoding="utf-8")
+    run = cli("load", "--store", str(tmp_path / "never"), str(tmp_path / "broken.nt"), timeout=300)
+    assert run.returncode != 0 and "line 110001" in run.stderr, run.stderr
+    assert not (tmp_path / "never").exists() and not _staging_left(tmp_path)

@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -611,3 +612,5 @@ def test_health_and_metrics(server):
     assert m.headers["Content-Type"].startswith("text/plain")
     assert 'cec_kg_requests_total{' in m.text and 'endpoint="/sparql"' in m.text
     assert "cec_kg_request_seconds_bucket" in m.text
+    frozen = re.search(r"^cec_kg_gc_frozen_objects{[^}]*} (\d+)$", m.text, re.M)
+    assert frozen and int(frozen.group(1)) > 10_000, "objects made at start-up are kept out of the cyclic GC"

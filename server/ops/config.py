@@ -24,8 +24,10 @@ MAX_NESTING = 64            # deepest { ( [ nesting accepted (a 5,000-deep query
 GRAPH_STORE = None          # Graph Store Protocol URL of BACKEND for `cec-kg load` (default: guessed)
 QUERY_WORKERS = 2           # killable query processes kept warm per serving process
 MAX_QUERY_WORKERS = 4       # at most this many per serving process (more requests wait, then 503)
+QUERY_WORKER_MEMORY_MB = 128  # a query process that grew by more than this answers, exits and is replaced
 START_QUERY_WORKERS = False # fork query workers at app creation (`cec-kg serve` does; tests may)
 RESULT_CACHE_BYTES = 64 * 1024 * 1024   # LRU of serialised results, per serving process
+FAST_PATH = True            # plain GET /sparql?query=… answered in front of Flask (server/protocol/fast.py)
 CACHE_MAX_AGE = 300         # Cache-Control max-age (s) on GET results; revalidate with the ETag
 RETRY_AFTER = 5             # seconds, sent with 503 (timeout, all workers busy)
 THREADS = 8                 # request threads per serving process (`cec-kg serve --threads`)

@@ -6,9 +6,11 @@ in the Prometheus text format.
 """
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
+from bisect import bisect_left
 from collections import defaultdict
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -33,13 +35,7 @@ class Metrics:
     def observe(self, endpoint: str, method: str, status: int, seconds: float, cache: str | None) -> None:
         with self.lock:
             self.requests[(endpoint, method, status)] += 1
-            b = self.buckets[endpoint]
-            for i, le in enumerate(BUCKETS):
-                if seconds <= le:
-                    b[i] += 1
-                    break
-            else:
-                b[-1] += 1
+            self.buckets[endpoint][bisect_left(BUCKETS, seconds)] += 1     # the first bucket with le >= seconds
             self.sums[endpoint] += seconds
             self.counts[endpoint] += 1
             if cache:
@@ -141,16 +137,22 @@ def health():
 @bp.route("/metrics")
 def metrics_view():
     store = get_store()
-    extra = {"uptime_seconds": round(time.time() - metrics().started, 3)}
+    extra = {"uptime_seconds": round(time.time() - metrics().started, 3),
+             "gc_frozen_objects": gc.get_freeze_count()}    # kept out of collections at start-up (serve)
     cache = current_app.extensions.get("cec_kg.result_cache")
     if cache is not None:
         extra.update(result_cache_bytes=cache.bytes, result_cache_entries=len(cache))
+    fast = current_app.extensions.get("cec_kg.fast_path")
+    if fast is not None:
+        extra["fast_path_answered_total"] = fast.answered     # plain GETs answered in front of Flask
     replay = current_app.extensions.get("cec_kg.replay_cache")
     if replay is not None:
         extra.update(replayed_responses_total=replay.replayed, replay_cache_bytes=replay.cache.bytes)
     pool = getattr(store, "pool", None)
     if pool is not None:
         extra.update({f"query_workers_{k}": v for k, v in pool.stats.items()})
+    if hasattr(store, "in_process"):
+        extra["queries_in_process_total"] = store.in_process    # proven bounded: no worker needed
     resp = Response(metrics().render(extra), content_type="text/plain; version=0.0.4; charset=utf-8")
     resp.headers["Cache-Control"] = "no-store"
     return resp

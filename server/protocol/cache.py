@@ -2,11 +2,18 @@
 
 The data is read-only while the server runs, so a result never goes stale; keys include the store's
 content hash anyway, so a store that changes (a reload) never serves an old answer.
+
+A result is kept from the second time its key is seen (``admit``, a "doorkeeper"): a query asked once
+(most of what a person types) costs no copy, no entry and no eviction, and does not push out the
+results that are asked again and again (a crawler's, a dashboard's). The keys seen once are remembered
+as hashes, in two generations of at most ``DOORKEEPER_KEYS`` each.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+
+DOORKEEPER_KEYS = 65536
 
 
 class ResultCache:
@@ -17,6 +24,20 @@ class ResultCache:
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self._seen: set[int] = set()
+        self._seen_before: set[int] = set()
+
+    def admit(self, key) -> bool:
+        """Whether a result for ``key`` should be kept: not the first time the key is seen."""
+        if self.max_bytes <= 0:
+            return False
+        h = hash(key)
+        if h in self._seen or h in self._seen_before:
+            return True
+        if len(self._seen) >= DOORKEEPER_KEYS:
+            self._seen_before, self._seen = self._seen, set()
+        self._seen.add(h)
+        return False
 
     def get(self, key: str):
         with self._lock:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import sys
 import time
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, unquote_to_bytes
@@ -24,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..problems import Problem
-from ..store import get_store, guard
+from ..store import EXTENSION as STORE, bounded, get_store, guard
 from ..store.geo import GEO_RESULTS
 from ..store import failure_problem
 from ..store.executor import (BackendError, BackendUnavailable, Busy, EvaluationError, Job, QuerySyntaxError,
@@ -48,6 +49,7 @@ EXPOSED = ("ETag, Retry-After, X-SPARQL-Row-Cap, X-SPARQL-Byte-Cap, X-SPARQL-Tru
 # The ops layer's admission of queries (fair use per client, the reserved lane): an object with
 # ``enter(client, lane) -> ticket`` (ticket: ``charge(seconds)``, ``upgrade()``, ``close()``), raising a Problem.
 ADMISSION = "cec_kg.admission"
+STASH = "cec_kg.problem"    # environ: the Problem the lean path (``fast``) met, for the view to raise
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,9 @@ def syntax_problem(message: str, query: str | None = None) -> Problem:
 @bp.route("/sparql", methods=["GET", "POST"])
 @bp.route("/sparql/", methods=["GET", "POST"])
 def endpoint():
+    found = request.environ.get(STASH)
+    if found is not None:       # the lean path (``fast``) met it: answer it without evaluating again
+        raise found
     req = read_request()
     if req.query is None:
         if request.method == "POST":
@@ -257,49 +262,55 @@ def answer(req: ProtocolRequest) -> Response:
         if request.if_none_match.contains_weak(tag):     # RFC 9110 §13.1.2: weak comparison
             g.sparql_cache = "revalidated"
             resp = Response(status=304)
-            _result_headers(resp, tag, is_get)
+            resp.headers.extend(validator_headers(cfg, tag, is_get))
             return resp
     etag, entry = evaluate(req, info, media_type)
-    tag = etag + ("-gz" if use_gzip else "")
-    cap = int(cfg["MAX_RESULT_ROWS"])
+    body, headers = result_response(cfg, entry, etag + ("-gz" if use_gzip else ""), is_get, use_gzip)
+    return Response(body, status=200, headers=headers)
+
+
+def result_response(cfg, entry: dict, tag: str, is_get: bool, use_gzip: bool) -> tuple[bytes, list]:
+    """The body and headers of a 200 answer, whichever way the request came (the Flask view, or the
+    lean path ``fast``); CORS is added by ``finish_response`` (Flask) or by ``fast`` itself."""
     body = entry["body"]
-    headers = {}
+    headers = [("Content-Type", _content_type(entry["media_type"]))]
     if use_gzip and len(body) >= GZIP_MIN_BYTES:
         if entry["gz"] is None:
             entry["gz"] = gzip.compress(body, compresslevel=5)
         body = entry["gz"]
-        headers["Content-Encoding"] = "gzip"
-    resp = Response(body, status=200, content_type=_content_type(entry["media_type"]), headers=headers)
-    _result_headers(resp, tag, is_get)
-    resp.headers["X-SPARQL-Row-Cap"] = str(cap)
+        headers.append(("Content-Encoding", "gzip"))
+    headers += validator_headers(cfg, tag, is_get)
+    cap = int(cfg["MAX_RESULT_ROWS"])
+    headers.append(("X-SPARQL-Row-Cap", str(cap)))
     byte_cap = int(cfg["MAX_RESULT_BYTES"])
     if byte_cap:
-        resp.headers["X-SPARQL-Byte-Cap"] = str(byte_cap)
+        headers.append(("X-SPARQL-Byte-Cap", str(byte_cap)))
     if entry["rows"] is not None:
-        resp.headers["X-SPARQL-Rows"] = str(entry["rows"])
+        headers.append(("X-SPARQL-Rows", str(entry["rows"])))
     if entry["truncated"] == "bytes":
-        resp.headers["X-SPARQL-Truncated"] = (f"true; only the first {entry['rows']} rows were returned: the whole "
-                                              f"answer exceeds {byte_cap} bytes; add LIMIT/OFFSET to page, or "
-                                              "select fewer or shorter values")
+        headers.append(("X-SPARQL-Truncated", f"true; only the first {entry['rows']} rows were returned: the whole "
+                        f"answer exceeds {byte_cap} bytes; add LIMIT/OFFSET to page, or select fewer or shorter values"))
     elif entry["truncated"]:
-        resp.headers["X-SPARQL-Truncated"] = f"true; only the first {cap} rows were returned; add LIMIT/OFFSET to page"
-    return resp
+        headers.append(("X-SPARQL-Truncated", f"true; only the first {cap} rows were returned; add LIMIT/OFFSET to page"))
+    return body, headers
 
 
 def lane_of(info: guard.QueryInfo, cfg) -> str:
-    """``cheap`` for what is cheap by its shape (ASK, a lookup with a small outer LIMIT), else ``heavy``."""
-    if info.form == "ASK" or (info.limit is not None and info.limit <= int(cfg["CHEAP_MAX_LIMIT"])):
+    """``cheap`` for what is cheap by its shape (ASK, a lookup with a small outer LIMIT, a query the guard
+    proves bounded: ``store.bounded``, e.g. an entity's properties without a LIMIT), else ``heavy``. A
+    cheap query that runs long anyway leaves the lane after ``CHEAP_QUERY_SECONDS`` (``admitted``)."""
+    if (info.form == "ASK" or info.plan is not None
+            or (info.limit is not None and info.limit <= int(cfg["CHEAP_MAX_LIMIT"]))):
         return "cheap"
     return "heavy"
 
 
-def admitted(store, job: Job, req: ProtocolRequest):
+def admitted(app, client: str, store, job: Job, req: ProtocolRequest):
     """``store.run`` under the admission the ops layer registered (``ADMISSION``: fair use per client and
     the reserved lane; none in an app without it). A cheap query gets ``CHEAP_QUERY_SECONDS`` in its lane;
     past that it is stopped and run again as a heavy query with the time it has left."""
-    cfg = current_app.config
-    admission = current_app.extensions.get(ADMISSION)
-    client = request.environ.get("cec_kg.client") or request.remote_addr or ""
+    cfg = app.config
+    admission = app.extensions.get(ADMISSION)
     ticket = admission.enter(client, job.lane) if admission else None
     try:
         if job.lane == "cheap":
@@ -336,44 +347,61 @@ def _run(store, job: Job, req: ProtocolRequest, timeout: float):
             raise
         # The parser reports the furthest position it reached, which may be in the LIMIT we
         # appended: parse the query as sent for the message (and the answer, should it parse).
-        return store.run(replace(job, query=req.query), timeout)
+        return store.run(replace(job, query=req.query, probe=None), timeout)
 
 
-def result_etag(req: ProtocolRequest, media_type: str) -> str:
+def result_etag(req: ProtocolRequest, media_type: str, *, app=None, base_url: str | None = None) -> str:
     """The entity tag of the answer to ``req`` in ``media_type`` (also the result cache's key)."""
-    cap = int(current_app.config["MAX_RESULT_ROWS"])
+    app = app or current_app
+    cap = int(app.config["MAX_RESULT_ROWS"])
     key = hashlib.blake2b("\0".join([req.query, repr(req.default_graphs), repr(req.named_graphs),
                                      repr([(name, str(term)) for name, term in req.substitutions]),
-                                     media_type, str(cap), request.base_url]).encode("utf-8"),
+                                     media_type, str(cap), base_url or request.base_url]).encode("utf-8"),
                           digest_size=10).hexdigest()
-    return f"{get_store().content_hash()}-{key}"
+    return f"{app.extensions[STORE].content_hash()}-{key}"
 
 
 def evaluate(req: ProtocolRequest, info: guard.QueryInfo, media_type: str) -> tuple[str, dict]:
     """(entity tag, cache entry) of the answer to ``req`` in ``media_type``: from the result cache, or
     evaluated under the request's timeout (every failure a Problem). The HTML view reads answers here too."""
-    cfg = current_app.config
-    store = get_store()
+    client = request.environ.get("cec_kg.client") or request.remote_addr or ""
+    etag, entry, g.sparql_cache, seconds = compute(current_app._get_current_object(), req, info, media_type,
+                                                   request.base_url, client)
+    if seconds is not None:
+        g.sparql_seconds = seconds
+    return etag, entry
+
+
+def compute(app, req: ProtocolRequest, info: guard.QueryInfo, media_type: str, base_url: str,
+            client: str) -> tuple[str, dict, str, float | None]:
+    """``evaluate`` without Flask's request context (the lean path ``fast`` calls it too): (entity tag,
+    cache entry, "hit" | "miss", seconds evaluating or None)."""
+    cfg = app.config
+    store = app.extensions[STORE]
     cap = int(cfg["MAX_RESULT_ROWS"])
-    etag = result_etag(req, media_type)
-    cache = current_app.extensions["cec_kg.result_cache"]
+    etag = result_etag(req, media_type, app=app, base_url=base_url)
+    cache = app.extensions["cec_kg.result_cache"]
     entry = cache.get(etag)
-    g.sparql_cache = "hit" if entry is not None else "miss"
     if entry is not None:
-        return etag, entry
+        return etag, entry, "hit", None
     default_graphs, named_graphs = req.default_graphs, req.named_graphs
     if store.kind == "remote" and default_graphs is None and info.has_dataset:
         # Say FROM / FROM NAMED as protocol parameters (same dataset, by the protocol's rules): a
         # backend serving a union default graph may ignore FROM (Oxigraph server 0.5 does).
         default_graphs, named_graphs = info.from_graphs, info.from_named
+    # A plan (``store.bounded``) lets the embedded store evaluate the query in this process; a plan
+    # that streams is first run with LIMIT bounded.BUDGET + 1 (the probe), to a worker past that.
+    probe = (info.capped(req.query, bounded.BUDGET)
+             if info.plan is not None and info.plan.streams and info.can_append_limit else None)
     job = Job(query=info.capped(req.query, cap), media_type=media_type, default_graphs=default_graphs,
               named_graphs=named_graphs, union_default_graph=not info.has_dataset, row_cap=cap,
-              bounded=info.limit is not None and info.limit <= cap, base_iri=request.base_url,
+              bounded=info.limit is not None and info.limit <= cap, base_iri=base_url,
               prefixes=info.prefixes, variable_order=info.variable_order, substitutions=req.substitutions,
-              lane=lane_of(info, cfg), max_bytes=int(cfg["MAX_RESULT_BYTES"]) or None)
+              lane=lane_of(info, cfg), max_bytes=int(cfg["MAX_RESULT_BYTES"]) or None,
+              plan=info.plan, probe=probe)
     started = time.perf_counter()
     try:
-        outcome = admitted(store, job, req)
+        outcome = admitted(app, client, store, job, req)
     except QueryTimeout:
         raise Problem(503, "Query timeout", f"the query ran longer than {req.timeout:g} s and was stopped. "
                       "Make it more selective (LIMIT, more specific patterns), or pass a larger timeout= "
@@ -395,11 +423,12 @@ def evaluate(req: ProtocolRequest, info: guard.QueryInfo, media_type: str) -> tu
             raise Problem(400, "Query evaluation failed", str(e)) from None
         raise Problem(502, "Query evaluation failed", f"{e}; retry later, or simplify the query.",
                       {"Retry-After": str(cfg["RETRY_AFTER"])}) from None
-    g.sparql_seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     entry = {"media_type": outcome.media_type, "body": outcome.body, "rows": outcome.rows,
-             "truncated": outcome.truncated, "gz": None, "seconds": g.sparql_seconds}
-    cache.put(etag, entry, len(outcome.body))
-    return etag, entry
+             "truncated": outcome.truncated, "gz": None, "seconds": seconds}
+    if cache.admit(etag):           # kept from the second time it is asked (``cache``: the doorkeeper)
+        cache.put(etag, entry, len(outcome.body))
+    return etag, entry, "miss", seconds
 
 
 def _content_type(media_type: str) -> str:
@@ -409,13 +438,13 @@ def _content_type(media_type: str) -> str:
     return media_type
 
 
-def _result_headers(resp: Response, etag: str, is_get: bool) -> None:
-    resp.headers["Vary"] = "Accept, Accept-Encoding"
+def validator_headers(cfg, etag: str, is_get: bool) -> list:
+    headers = [("Vary", "Accept, Accept-Encoding")]
     if is_get:
-        resp.set_etag(etag)
-        resp.headers["Cache-Control"] = f"public, max-age={int(current_app.config['CACHE_MAX_AGE'])}"
+        headers += [("ETag", f'"{etag}"'), ("Cache-Control", f"public, max-age={int(cfg['CACHE_MAX_AGE'])}")]
     else:
-        resp.headers["Cache-Control"] = "no-store"
+        headers.append(("Cache-Control", "no-store"))
+    return headers
 
 
 # -- app-wide: CORS, OPTIONS, gzip -------------------------------------------------------------------
@@ -458,6 +487,10 @@ def _setup(state) -> None:
 
     app = state.app
     app.extensions["cec_kg.result_cache"] = ResultCache(int(app.config["RESULT_CACHE_BYTES"]))
+    if app.config.get("FAST_PATH", True):
+        from . import fast
+
+        app.wsgi_app = app.extensions["cec_kg.fast_path"] = fast.FastPath(app.wsgi_app, app, sys.modules[__name__])
     if int(app.config["RESULT_CACHE_BYTES"]) > 0:
         from .replay import ReplayCache
 
@@ -469,4 +502,5 @@ def _setup(state) -> None:
     if app.config.get("START_QUERY_WORKERS"):
         app.extensions["cec_kg.store"].start(workers=int(app.config["QUERY_WORKERS"]),
                                              max_workers=int(app.config["MAX_QUERY_WORKERS"]),
-                                             reserved=int(app.config.get("RESERVED_QUERY_WORKERS", 0)))
+                                             reserved=int(app.config.get("RESERVED_QUERY_WORKERS", 0)),
+                                             worker_memory_mb=float(app.config["QUERY_WORKER_MEMORY_MB"]))

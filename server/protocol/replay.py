@@ -4,8 +4,9 @@ The HTTP layer, not the engine, dominates small queries (DESIGN.md: Flask's ceil
 a raw WSGI app's under the same server). The data is read-only while the server runs, so the whole
 response to a GET is a function of the raw request: method, path, query string, ``Accept``,
 ``Accept-Encoding``, ``Host`` and scheme (relative IRIs and the SD depend on the last two). The first
-such request goes through Flask as usual; a 200 query result (it carries ``X-SPARQL-Row-Cap``) is
-then kept, LRU by bytes, and identical requests get it back without entering Flask. Conditional
+such request goes through as usual; from the second, a 200 query result (it carries
+``X-SPARQL-Row-Cap``) is kept, LRU by bytes, and identical requests get it back without entering
+the lean path or Flask (``cache.ResultCache.admit``: a request asked once is not worth keeping). Conditional
 requests (``If-None-Match``), POSTs, errors and everything outside ``/sparql`` always take the full path.
 """
 from __future__ import annotations
@@ -34,6 +35,8 @@ class ReplayCache:
             self.replayed += 1
             start_response(hit[0], list(hit[1]))
             return [hit[2]]
+        if not self.cache.admit(key):       # asked for the first time: answer it, keep nothing
+            return self.next(environ, start_response)
         captured = []
 
         def capture(status, headers, exc_info=None):

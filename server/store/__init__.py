@@ -1,8 +1,8 @@
 """The store: where queries are evaluated, behind one interface.
 
 Owns the embedded (pyoxigraph, in memory or on disk) and remote (any SPARQL 1.1 endpoint) backends,
-the killable query workers (``executor``), the guard that inspects a query before it runs (``guard``),
-result serialisation with the row and byte caps (``results``; places as KML/GeoJSON: ``geo``), the
+the killable query workers (``executor``), the guard that inspects a query before it runs (``guard``)
+and proves some queries bounded enough to run in process (``bounded``), result serialisation with the row and byte caps (``results``; places as KML/GeoJSON: ``geo``), the
 search index of every label (``search``), and opening the store a configuration asks for
 (``loading``). Views reach the open store through ``get_store()`` only (the index: ``get_search()``).
 

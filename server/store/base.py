@@ -71,7 +71,8 @@ class Store:
         """A short hash that changes whenever the data changes (ETags build on it)."""
         raise NotImplementedError
 
-    def start(self, *, workers: int = 2, max_workers: int = 4, reserved: int = 0) -> None:
+    def start(self, *, workers: int = 2, max_workers: int = 4, reserved: int = 0,
+              worker_memory_mb: float | None = None) -> None:
         """Prepare for serving (e.g. fork query workers); call once, before serving threads start."""
 
     def close(self) -> None:

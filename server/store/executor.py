@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import marshal
+import math
 import mmap
 import os
 import pickle
+import select
 import signal
 import socket
 import struct
@@ -34,7 +37,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,13 @@ CLONE_NEWNET = 0x40000000
 # `1-1-1…` or 7,000 UNIONs overflowed the default 8 MiB stack and killed the worker (SIGSEGV). Queries
 # run on a thread with this stack (address space only; pages are used as the recursion touches them).
 WORKER_STACK_BYTES = 512 * 1024 * 1024
+# A worker whose resident memory grew by more than this since it started (the engine's caches and what a
+# large sort or aggregation left behind) answers, then exits, and a fresh one takes its place: each
+# process opens the store read-only with caches of its own (RocksDB's, ~35-55 MiB at 1M triples, freed
+# only when the store is closed), so memory would otherwise grow with the number of workers times the
+# largest query each ever ran. 128 MiB (issue-11: 48 ran every query at 1M triples on cold caches,
+# the graph mix at half speed; the caches, ~75 MiB a worker, now stay).
+WORKER_MEMORY_GROWTH = 128 * 2**20
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,8 @@ class Job:
     union_default_graph: bool = True
     row_cap: int = 100_000
     bounded: bool = False
+    plan: object = None               # bounded.Plan: the store may evaluate it in process
+    probe: str | None = None          # the query with LIMIT bounded.BUDGET + 1, when its plan streams
     base_iri: str | None = None       # relative IRIs in the query resolve against the endpoint URL
     prefixes: tuple[tuple[str, str], ...] = ()    # the query's PREFIXes: Turtle and TriG answers use them
     variable_order: tuple[str, ...] | None = None  # SELECT *: columns in the order the query names them
@@ -127,8 +138,9 @@ def _isolate_network() -> bool:
     return bool(libc is not None and libc.unshare(CLONE_NEWNET) == 0)
 
 
-def run_job(store, job: Job):
-    """Evaluate and serialise one job against a pyoxigraph store (in a worker, or in process)."""
+def run_job(store, job: Job, query: str | None = None):
+    """Evaluate and serialise one job (its ``query``, or the one given) against a pyoxigraph store
+    (in a worker, or in process)."""
     import pyoxigraph as ox
 
     from .results import serialize
@@ -145,7 +157,7 @@ def run_job(store, job: Job):
     elif job.default_graphs is not None:
         kwargs["named_graphs"] = []       # a protocol dataset with no named graphs has none
     try:
-        results = store.query(job.query, **kwargs)
+        results = store.query(query or job.query, **kwargs)
         return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
                          prefixes=dict(job.prefixes), variable_order=job.variable_order, max_bytes=job.max_bytes)
     except SyntaxError as e:
@@ -154,14 +166,93 @@ def run_job(store, job: Job):
         raise EvaluationError(str(e)) from None
 
 
-def _serve_worker(conn: Connection, store) -> None:
+# -- the wire between a serving process and its workers -------------------------------------------------
+# One message: a 4-byte length, then ``marshal`` of a tuple of plain values (str, bytes, int, float, bool,
+# None, tuples), each message one write; the serving process polls for the answer (its deadline), then
+# reads it whole. Measured on a point lookup (issue-11), CPU of both processes per round trip above
+# evaluating in process: ~200 µs with multiprocessing's Connection (several reads per message) and
+# pickled dataclasses, ~120 µs so. A saved query's substitutions (pyoxigraph terms) travel as N-Triples.
+_LENGTH = struct.Struct("!I")
+
+
+def send_message(sock: socket.socket, value) -> None:
+    data = marshal.dumps(value)
+    sock.sendall(_LENGTH.pack(len(data)) + data)
+
+
+def recv_message(sock: socket.socket):
+    """The next message (blocking); EOFError when the other end has gone."""
+    buf = sock.recv(262144)
+    while len(buf) < 4:
+        if not buf:
+            raise EOFError
+        more = sock.recv(262144)
+        if not more:
+            raise EOFError
+        buf += more
+    size = _LENGTH.unpack_from(buf)[0]
+    if len(buf) - 4 < size:
+        data = bytearray(size)
+        view = memoryview(data)
+        got = len(buf) - 4
+        view[:got] = buf[4:]
+        while got < size:
+            n = sock.recv_into(view[got:])
+            if not n:
+                raise EOFError
+            got += n
+        return marshal.loads(data)
+    return marshal.loads(buf[4:4 + size])
+
+
+def job_message(job: Job) -> tuple:
+    """What a worker needs of a job, as plain values (not the plan or the probe: those are for the
+    serving process; substitutions as N-Triples terms)."""
+    return (job.query, job.media_type, job.default_graphs, job.named_graphs, job.union_default_graph, job.row_cap,
+            job.bounded, job.base_iri, job.prefixes, job.variable_order,
+            tuple((name, str(term)) for name, term in job.substitutions), job.max_bytes)
+
+
+def job_from_message(message: tuple) -> Job:
+    (query, media_type, default_graphs, named_graphs, union, row_cap, bounded, base_iri, prefixes, variable_order,
+     substitutions, max_bytes) = message
+    return Job(query=query, media_type=media_type, default_graphs=default_graphs, named_graphs=named_graphs,
+               union_default_graph=union, row_cap=row_cap, bounded=bounded, base_iri=base_iri, prefixes=prefixes,
+               variable_order=variable_order, substitutions=tuple((name, _term(text)) for name, text in substitutions),
+               max_bytes=max_bytes)
+
+
+def _term(text: str):
+    """A pyoxigraph term from its N-Triples form (``str(term)``)."""
+    import pyoxigraph as ox
+
+    return next(iter(ox.parse(f"<urn:x:s> <urn:x:p> {text} .".encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))).object
+
+
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _serve_worker(sock: socket.socket, store, memory_growth: int = WORKER_MEMORY_GROWTH) -> None:
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None) if libc is not None else None
+    baseline = _resident_bytes()
     while True:
         try:
-            job = pickle.loads(conn.recv_bytes())
-        except (EOFError, OSError):
+            job = job_from_message(recv_message(sock))
+        except (EOFError, OSError, ValueError):
             return
         try:
-            reply = ("ok", run_job(store, job))
+            o = run_job(store, job)
+            reply = ("ok", o.media_type, o.body, o.rows, o.truncated)
+            if trim is not None:
+                trim(0)         # hand the memory the evaluation freed back to the system (glibc keeps it)
+            if baseline and _resident_bytes() - baseline > memory_growth:
+                reply += ("retire",)    # this answer, then exit: the pool starts a fresh worker
         except QuerySyntaxError as e:
             reply = ("syntax", str(e))
         except EvaluationError as e:
@@ -169,8 +260,10 @@ def _serve_worker(conn: Connection, store) -> None:
         except Exception as e:  # noqa: BLE001 - report anything to the parent rather than die silently
             reply = ("error", f"{type(e).__name__}: {e}")
         try:
-            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+            send_message(sock, reply)
         except OSError:
+            return
+        if len(reply) == 6:         # ("ok", …, "retire")
             return
 
 
@@ -187,7 +280,7 @@ def _with_big_stack(fn, *args) -> None:
     thread.join()
 
 
-def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
+def _zygote(listener: socket.socket, open_store, sandbox: bool, memory_growth: int = WORKER_MEMORY_GROWTH) -> None:
     _die_with_parent()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # workers are reaped by the kernel
     # Ctrl-C or SIGTERM to the process group must not end a query in flight: the serving process
@@ -208,41 +301,52 @@ def _zygote(listener: socket.socket, open_store, sandbox: bool) -> None:
                 store = open_store()
                 isolated = _isolate_network() if sandbox else False
                 sock.sendall(pickle.dumps((os.getpid(), isolated)) + b"\n")
-                _with_big_stack(_serve_worker, Connection(sock.detach()), store)
+                _with_big_stack(_serve_worker, sock, store, memory_growth)
             finally:
                 os._exit(0)
         sock.close()
 
 
 class Worker:
-    def __init__(self, pid: int, conn: Connection, isolated: bool):
-        self.pid, self.conn, self.isolated = pid, conn, isolated
+    def __init__(self, pid: int, sock: socket.socket, isolated: bool):
+        self.pid, self.sock, self.isolated = pid, sock, isolated
         self.heavy = False
+        sock.settimeout(None)           # blocking; the deadline is kept by polling before reading
+        self.poller = select.poll()
+        self.poller.register(sock, select.POLLIN)
+
+    def readable(self, timeout: float) -> bool:
+        return bool(self.poller.poll(max(0, math.ceil(timeout * 1000))))
+
+    def closed(self) -> bool:
+        """An idle worker never writes: a readable socket means its end was closed."""
+        return self.readable(0)
 
     def kill(self) -> None:
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        self.conn.close()
+        self.sock.close()
 
 
 class QueryPool:
     """Killable query workers, ``size`` kept warm per serving process, at most ``max_size`` at once, of
     which ``reserved`` only serve the cheap lane (heavy queries wait for one of the others)."""
 
-    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, reserved: int = 0, sandbox: bool = True):
+    def __init__(self, open_store, *, size: int = 2, max_size: int = 4, reserved: int = 0, sandbox: bool = True,
+                 memory_growth: int = WORKER_MEMORY_GROWTH):
         self.size, self.max_size = size, max(size, max_size)
         self.heavy_max = max(1, self.max_size - max(0, reserved))
         self._dir = tempfile.mkdtemp(prefix="cec-kg-pool-")
         self.path = os.path.join(self._dir, "zygote.sock")
-        self._open_store, self._sandbox = open_store, sandbox
+        self._open_store, self._sandbox, self._memory_growth = open_store, sandbox, memory_growth
         # The zygote's pid and how often it was restarted, seen by every process forked from this one.
         self._shared = mmap.mmap(-1, 16)
         self._closed = False
         self.owner = os.getpid()
         self._start_zygote()
-        self.stats = {"spawned": 0, "killed": 0, "timeouts": 0, "jobs": 0, "retried": 0}
+        self.stats = {"spawned": 0, "killed": 0, "timeouts": 0, "jobs": 0, "retried": 0, "retired": 0}
         self._reset()
 
     def _start_zygote(self) -> None:
@@ -258,7 +362,7 @@ class QueryPool:
         pid = os.fork()
         if pid == 0:
             try:
-                _zygote(listener, self._open_store, self._sandbox)
+                _zygote(listener, self._open_store, self._sandbox, self._memory_growth)
             finally:
                 os._exit(0)
         listener.close()
@@ -337,9 +441,8 @@ class QueryPool:
                 raise OSError("query worker died while starting")
             buf += chunk
         pid, isolated = pickle.loads(buf[:-1])
-        sock.settimeout(None)
         self.stats["spawned"] += 1
-        return Worker(pid, Connection(sock.detach()), isolated)
+        return Worker(pid, sock, isolated)
 
     def warm_up(self) -> None:
         self._ensure_process()
@@ -387,7 +490,7 @@ class QueryPool:
         means its end was closed (killed from outside, or gone with the zygote)."""
         while True:
             worker = self._acquire(deadline, heavy)
-            if not worker.conn.poll(0):
+            if not worker.closed():
                 return worker
             self._release(worker, healthy=False)
 
@@ -436,21 +539,24 @@ class QueryPool:
                 if attempt == 1 and self._await_spawner(deadline):
                     continue
                 raise Unavailable(f"no query worker could be started ({type(e).__name__})") from None
-            healthy = False
+            healthy = answered = False
             try:
                 self.stats["jobs"] += 1
-                worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                send_message(worker.sock, job_message(job))
+                if not worker.readable(deadline - time.monotonic()):
                     self.stats["timeouts"] += 1
                     self.stats["killed"] += 1
                     raise QueryTimeout()
-                status, payload = pickle.loads(worker.conn.recv_bytes())
-                healthy = True
+                reply = recv_message(worker.sock)       # the worker sends its whole answer at once
+                healthy = len(reply) != 6       # ("ok", …, "retire"): the worker exits after this answer
+                if not healthy:
+                    self.stats["retired"] += 1
+                answered = True
             except (EOFError, OSError) as e:
                 died = type(e).__name__
             finally:
                 self._release(worker, healthy)
-            if healthy:
+            if answered:
                 break
             if attempt == 1 and deadline - time.monotonic() > 0.05 and self._await_spawner(deadline):
                 self.stats["retried"] += 1
@@ -461,11 +567,13 @@ class QueryPool:
             raise EvaluationError(f"the query's worker process died while evaluating it ({died}), twice: "
                                   "it may need more memory than a worker has, or nest expressions too "
                                   "deeply for the engine; simplify the query or split it")
-        if status == "ok":
-            return payload
-        if status == "syntax":
-            raise QuerySyntaxError(payload)
-        raise EvaluationError(payload)
+        if reply[0] == "ok":
+            from .results import Outcome
+
+            return Outcome(*reply[1:5])
+        if reply[0] == "syntax":
+            raise QuerySyntaxError(reply[1])
+        raise EvaluationError(reply[1])
 
     def _await_spawner(self, deadline: float) -> bool:
         """Whether the spawner runs, or comes back (restarted by ``watch``) within the time left."""

@@ -10,8 +10,9 @@ where they are keywords: never inside strings, comments, IRIs, variables (``?ser
   Oxigraph server's parser with a stack overflow),
 
 and we learn what the protocol layer needs before evaluation: the query form (to negotiate results
-vs RDF formats), whether the query names its own dataset (``FROM``), and its outer ``LIMIT``.
-Syntax errors are left to the engine's parser, which reports them with a position.
+vs RDF formats), whether the query names its own dataset (``FROM``), its outer ``LIMIT``, and whether
+its cost is bounded before it runs (``QueryInfo.plan``, see ``bounded``: such a query may be evaluated
+in process). Syntax errors are left to the engine's parser, which reports them with a position.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ import re
 from dataclasses import dataclass
 
 from ..problems import Problem
+from . import bounded
 
 MAX_NESTING = 64
+MAX_PLAN_TOKENS = 400       # longer queries are not worth proving bounded: they go to a worker
 
 # Order matters: long strings before short ones, prefixed names before bare words.
 _TOKEN = re.compile(
@@ -58,18 +61,19 @@ class QueryInfo:
     can_append_limit: bool = False           # a SELECT whose text may take "\nLIMIT n" at its end
     prefixes: tuple[tuple[str, str], ...] = ()   # the PREFIX declarations, in order (RDF answers reuse them)
     variable_order: tuple[str, ...] | None = None  # SELECT *: variables in the order they first appear
+    plan: bounded.Plan | None = None          # the query's cost is bounded: see ``bounded``
 
     def capped(self, text: str, cap: int) -> str:
         """The query with an outer LIMIT of cap + 1 (one more row tells a result was cut), if safe."""
         return f"{text}\nLIMIT {cap + 1}" if self.can_append_limit else text
 
 
-def tokens(text: str):
+_SKIP = frozenset(("ws", "comment"))
+
+
+def tokens(text: str) -> list[tuple[str, str, int]]:
     """(kind, value, offset) for every token that is not whitespace or a comment."""
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind not in ("ws", "comment"):
-            yield kind, m.group(), m.start()
+    return [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text) if m.lastgroup not in _SKIP]
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
@@ -98,7 +102,10 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
     star = False                        # the outer SELECT projects *
     after_select = False                # the previous token was SELECT (DISTINCT, REDUCED)
     order: dict[str, None] = {}
+    toks: list[tuple[str, str]] = []         # the tokens from the query form's keyword on
     for kind, value, offset in tokens(text):
+        if form is not None:
+            toks.append((kind, value))
         if kind == "var":
             order.setdefault(value[1:], None)
         if after_select:
@@ -149,6 +156,7 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
                 form = word
                 after_select = word == "SELECT"
                 order.clear()
+                toks.append((kind, value))
             elif word == "FROM":
                 has_dataset = True
                 pending = "from"
@@ -171,10 +179,14 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
             limit = int(value)
         expect_limit = False
         pending = None
+    plan = None
+    if form is not None and not has_dataset and deepest <= 3 and len(toks) <= MAX_PLAN_TOKENS:
+        plan = bounded.plan(toks, prefixes)
     return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest,
                      from_graphs=tuple(from_graphs), from_named=tuple(from_named),
                      can_append_limit=(form == "SELECT" and limit is None and not trailing_values and depth == 0),
-                     prefixes=tuple(prefixes.items()), variable_order=tuple(order) if star else None)
+                     prefixes=tuple(prefixes.items()), variable_order=tuple(order) if star else None,
+                     plan=plan)
 
 
 def _resolve(iri_token: str, prefixes: dict, base: str) -> str | None:

@@ -227,6 +227,15 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
                 return Outcome(media_type, body, None)
             # Too large: read the document back and cut it like any other (rare: a LIMITed query).
             results = ox.parse_query_results(body, format=fmt)
+        elif fmt in (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML):
+            # Written once by the engine, rows counted on the bytes: the common answer (within both
+            # caps) costs one native serialisation, not TSV + parse + serialisation. Over a cap: read
+            # the document back and cut it below like any other.
+            body = results.serialize(format=fmt)
+            rows = json_rows(body) if fmt == ox.QueryResultsFormat.JSON else body.count(b"<result>")
+            if rows <= row_cap and (max_bytes is None or len(body) <= max_bytes):
+                return Outcome(media_type, body, rows)
+            results = ox.parse_query_results(body, format=fmt)
         variables = [v.value for v in results.variables]
         if variables:
             # Count rows on the engine's own TSV (one line per solution; newlines in literals are
@@ -293,3 +302,24 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
 
     body, n, cut = fit(write, len(items), max_bytes)
     return Outcome(media_type, body, n, "bytes" if cut else truncated)
+
+
+# A JSON string (escapes included): removed before counting the bindings' objects.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def json_rows(body: bytes) -> int:
+    """The number of solutions in the engine's (compact) SPARQL JSON results: outside the strings,
+    each binding object but the first follows a comma at the array's level (``},{``), while a term
+    object follows a colon (``:{``)."""
+    start = body.find(b'"bindings":[')
+    if start < 0:
+        return 0
+    region = body[start + 12:]
+    if b'\\"' in region:
+        outside = _JSON_STRING.sub(b"", region)
+    else:       # no escaped quote: every other piece between quotes is outside the strings
+        outside = b"".join(region.split(b'"')[::2])
+    if not outside.startswith(b"{"):
+        return 0
+    return 1 + outside.count(b",{")

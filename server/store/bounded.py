@@ -1,0 +1,270 @@
+"""Queries whose cost is bounded before they run, so they may be evaluated in the serving process.
+
+Killing a worker process is the only way to stop a pyoxigraph query (see ``executor``), and the round
+trip to a worker costs more than a point lookup itself. This module proves, for a small class of
+queries, that evaluation cannot run away, so the store may evaluate them in process (no round trip):
+
+1. **Shape** (``plan``, from the guard's tokens, one character each, matched by a regular
+   expression; no parser): a SELECT / ASK / CONSTRUCT over one
+   group of triple patterns, optionally with OPTIONAL groups, then ORDER BY variables, LIMIT, OFFSET;
+   or ``DESCRIBE <iri>…``. No FILTER, BIND, VALUES, subquery, UNION, MINUS, GRAPH, FROM, property path,
+   aggregate, function or blank-node syntax: nothing whose cost depends on anything but the rows
+   the patterns match, and no expression the engine's recursive parser could choke on (the token
+   stream is consumed to the end, so the text holds nothing else).
+2. **Anchoring**: every pattern has a constant subject (an IRI), or is a *hop* whose subject is a
+   variable bound by the object of such an anchored pattern. Oxigraph evaluates these by index
+   lookups from the anchor (nested loops), never by a scan of the store.
+3. **Size**, at run time, on the store itself. A SELECT without ORDER BY or DISTINCT (``streams``)
+   is evaluated with ``LIMIT BUDGET + 1`` appended: the engine produces rows lazily, by nested index
+   lookups, and stops there; more than ``BUDGET`` rows and the answer is thrown away and the query
+   goes to a worker as sent. Otherwise (``within_budget``) the anchored patterns' matches are counted
+   with the store's index (each count stops at ``BUDGET``), hops per anchor row, and the product
+   (joins) of the required parts, times each OPTIONAL's, must stay within ``BUDGET`` rows; for
+   DESCRIBE, the size of each resource's description (its triples and, recursively, those of the
+   blank nodes it points to).
+
+Everything else, and anything over budget, runs in a killable worker. A query accepted here does at
+most ``BUDGET`` rows' worth of index lookups, sorting and serialising: microseconds to milliseconds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import islice
+
+BUDGET = 10_000
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+_PN_ESCAPE = re.compile(r"\\(.)")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the store counts before evaluating a bounded query in process.
+
+    ``patterns``: ((subject, predicate, object) constants or None, optional group number: 0 required),
+    with ``hops``: (index of the anchored pattern whose object binds the hop's subject, hop predicate
+    or None, optional group). ``describe``: the IRIs a DESCRIBE asks for.
+    """
+
+    patterns: tuple = ()
+    hops: tuple = ()
+    describe: tuple = ()
+    streams: bool = False       # a SELECT without ORDER BY or DISTINCT: rows come as the indexes give them
+
+
+# The shape, checked on a string with one character per token (``_code``): keywords in lower case
+# (s SELECT, k ASK, c CONSTRUCT, d DESCRIBE, w WHERE, o OPTIONAL, r DISTINCT/REDUCED, O ORDER, B BY,
+# x ASC/DESC, l LIMIT/OFFSET), I an IRI or prefixed name, V a variable, A the keyword ``a``, S a
+# string, L a language tag, N a number or boolean, and the punctuation itself; # anything else.
+_O = r"(?:[IV]|S(?:L|\^\^I)?|N)"
+_PO = rf"[IVA]{_O}(?:,{_O})*(?:;(?:[IVA]{_O}(?:,{_O})*)?)*"
+_TRIPLES = rf"(?:[IV]{_PO}(?:\.[IV]{_PO})*\.?)"
+_GROUP = rf"\{{{_TRIPLES}?(?:o\{{{_TRIPLES}?\}}\.?{_TRIPLES}?)*\}}"
+_MODIFIERS = r"(?:OB(?:V|x\(V\))+)?(?:lN){0,2}"
+_SHAPE = re.compile(rf"""
+    s r? (?:\*|V+) w? (?P<select>{_GROUP}) {_MODIFIERS}
+  | k w? (?P<ask>{_GROUP}) {_MODIFIERS}
+  | c (?: w (?P<where>{_GROUP}) | \{{{_TRIPLES}?\}} w? (?P<construct>{_GROUP}) ) {_MODIFIERS}
+  | d I+
+""", re.VERBOSE)
+_KEYWORDS = {"SELECT": "s", "ASK": "k", "CONSTRUCT": "c", "DESCRIBE": "d", "WHERE": "w", "OPTIONAL": "o",
+             "DISTINCT": "r", "REDUCED": "r", "ORDER": "O", "BY": "B", "ASC": "x", "DESC": "x", "LIMIT": "l",
+             "OFFSET": "l"}
+_KINDS = {"iri": "I", "pname": "I", "var": "V", "string": "S", "lang": "L", "number": "N", "open": None,
+          "close": None}
+
+
+def _code(kind: str, value: str) -> str:
+    c = _KINDS.get(kind, "#")
+    if c is None or (kind == "other" and value in ".;,^*"):
+        return value
+    if kind == "word":
+        if value == "a":
+            return "A"
+        if value in ("true", "false"):
+            return "N"
+        return _KEYWORDS.get(value.upper(), "#")
+    return c
+
+
+def plan(toks: list, prefixes: dict) -> Plan | None:
+    """A ``Plan`` if the query (its tokens, kind and value, from the query form's keyword on) is of
+    the bounded shape; else None. ``prefixes``: the query's PREFIX declarations, resolved."""
+    codes = "".join([_code(k, v) for k, v in toks])
+    m = _SHAPE.fullmatch(codes)
+    if m is None:
+        return None
+    values = [v for _, v in toks]
+    iri = _Resolver(prefixes)
+    try:
+        if codes[0] == "d":
+            return Plan(describe=tuple(iri(v) for v in values[1:]))
+        which = m.lastgroup
+        start, end = m.span(which)
+        patterns = _patterns(codes, values, start + 1, end - 1, iri)
+    except _NotBounded:
+        return None
+    if which == "where" and any(g for _, g in patterns):
+        return None         # CONSTRUCT WHERE takes a plain basic graph pattern
+    streams = which == "select" and "r" not in codes[:start] and "O" not in codes[end:]
+    return _anchor(patterns, streams)
+
+
+class _NotBounded(Exception):
+    pass
+
+
+class _Resolver:
+    """Constant IRIs of the query, resolved: only absolute ones (relative IRIs resolve against BASE or
+    the request's URL: those queries are left to the workers)."""
+
+    def __init__(self, prefixes: dict):
+        self.prefixes = prefixes
+
+    def __call__(self, token: str) -> str:
+        if token[0] == "<":
+            value = token[1:-1]
+        else:
+            prefix, _, local = token.partition(":")
+            if prefix not in self.prefixes:
+                raise _NotBounded
+            value = self.prefixes[prefix] + (_PN_ESCAPE.sub(r"\1", local) if "\\" in local else local)
+        if not _ABSOLUTE.match(value):
+            raise _NotBounded
+        return value
+
+
+def _patterns(codes: str, values: list, start: int, end: int, iri) -> list:
+    """The triple patterns between ``start`` and ``end`` (a group's inside, shape already checked):
+    [((subject, predicate, object), optional group number)], each term ("iri", value), ("var", name)
+    or ("lit",)."""
+    out, group, optionals = [], 0, 0
+    subject = verb = None
+    want = "s"          # s: a subject next, p: a verb, o: an object
+    i = start
+    while i < end:
+        c = codes[i]
+        if c == "o":
+            optionals += 1
+            group = optionals
+            i += 2          # OPTIONAL {
+            want = "s"
+            continue
+        if c == "}":
+            group = 0
+        elif c == ".":
+            want = "s"
+        elif c == ";":
+            want = "p"
+        elif c == ",":
+            want = "o"
+        elif want == "s":
+            subject = ("iri", iri(values[i])) if c == "I" else ("var", values[i][1:])
+            want = "p"
+        elif want == "p":
+            verb = (("iri", RDF_TYPE) if c == "A" else ("iri", iri(values[i])) if c == "I"
+                    else ("var", values[i][1:]))
+            want = "o"
+        else:
+            if c == "I":
+                obj = ("iri", iri(values[i]))
+            elif c == "V":
+                obj = ("var", values[i][1:])
+            else:
+                obj = ("lit",)
+                if codes[i + 1:i + 2] == "L":
+                    i += 1
+                elif codes[i + 1:i + 3] == "^^":
+                    iri(values[i + 3])
+                    i += 3
+            out.append(((subject, verb, obj), group))
+            want = "x"
+        i += 1
+    return out
+
+
+def _anchor(patterns: list, streams: bool = False) -> Plan | None:
+    """Split into anchored patterns and hops; None if a pattern is neither."""
+    anchored, hops = [], []
+    binders: dict[str, int] = {}      # object variable of a required anchored pattern -> its index
+    for (s, p, o), group in patterns:
+        if s[0] == "iri":
+            idx = len(anchored)
+            anchored.append(((s[1], p[1] if p[0] == "iri" else None, o[1] if o[0] == "iri" else None), group))
+            if group == 0 and o[0] == "var":
+                binders.setdefault(o[1], idx)
+    for (s, p, o), group in patterns:
+        if s[0] == "iri":
+            continue
+        if s[0] != "var" or s[1] not in binders:
+            return None
+        hops.append((binders[s[1]], p[1] if p[0] == "iri" else None, group))
+    if not anchored:
+        return None
+    return Plan(patterns=tuple(anchored), hops=tuple(hops), streams=streams)
+
+
+def within_budget(store, plan: Plan, graph) -> bool:
+    """Count, with the store's indexes, what the plan's patterns match (each count stops at BUDGET):
+    True when the rows the query can produce (joins multiply) stay within ``BUDGET``."""
+    import pyoxigraph as ox
+
+    node = ox.NamedNode
+    if plan.describe:
+        return _descriptions_within(store, [node(i) for i in plan.describe], graph)
+    hops_of: dict[int, list] = {}
+    for anchor, predicate, group in plan.hops:
+        hops_of.setdefault(anchor, []).append((node(predicate) if predicate else None, group))
+    required, optional = 1, {}
+    for idx, ((s, p, o), group) in enumerate(plan.patterns):
+        quads = list(islice(store.quads_for_pattern(node(s), node(p) if p else None, node(o) if o else None, graph),
+                            BUDGET + 1))
+        if len(quads) > BUDGET:
+            return False
+        if idx in hops_of:
+            rows = 0
+            for q in quads:
+                factor = 1
+                for predicate, hop_group in hops_of[idx]:
+                    if isinstance(q.object, ox.Literal):
+                        n = 0
+                    else:
+                        n = sum(1 for _ in islice(store.quads_for_pattern(q.object, predicate, None, graph), BUDGET + 1))
+                    factor *= n if hop_group == 0 else max(1, n)
+                rows += factor
+                if rows > BUDGET:
+                    return False
+        else:
+            rows = len(quads)
+        if group == 0:
+            required *= rows
+        else:
+            optional[group] = optional.get(group, 1) * rows
+        if required * _product(max(1, v) for v in optional.values()) > BUDGET:
+            return False
+    return True
+
+
+def _product(values) -> int:
+    out = 1
+    for v in values:
+        out *= v
+    return out
+
+
+def _descriptions_within(store, resources: list, graph) -> bool:
+    """DESCRIBE (pyoxigraph: a resource's triples, and those of the blank nodes they point to)."""
+    import pyoxigraph as ox
+
+    seen, todo, size = set(), list(resources), 0
+    while todo:
+        subject = todo.pop()
+        for q in store.quads_for_pattern(subject, None, None, graph):
+            size += 1
+            if size > BUDGET:
+                return False
+            if isinstance(q.object, ox.BlankNode) and q.object not in seen:
+                seen.add(q.object)
+                todo.append(q.object)
+    return True

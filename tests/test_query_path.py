@@ -1,0 +1,441 @@
+"""The path of a query never seen before, over real HTTP against ``cec-kg serve``.
+
+- The lean WSGI path (``protocol/fast.py``) answers a plain ``GET /sparql?query=…`` exactly as the
+  Flask view does (status, body, every header that matters), and leaves everything else to Flask:
+  errors come back as the same problems, found once.
+- It keeps everything the Flask path does (fair use and the reserved lane, the byte cap and its
+  headers, request ids, security headers, the access log): the same assertions run over both ways in.
+- Queries whose cost the guard proves bounded (``store/bounded.py``) are evaluated in the serving
+  process; anything else, over budget or with a short timeout goes to a killable worker; the answers
+  are the same either way.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import time
+
+import pytest
+import requests
+
+from cec_kg.store import bounded, guard
+
+PEOPLE = """@prefix ex: <http://example.org/> .
+ex:g1 { ex:alice a ex:Person ; ex:name "Alice"@en , "Alicia"@es ; ex:age 42 ; ex:knows ex:bob , ex:carol .
+        ex:bob a ex:Person ; ex:name "Bob" ; ex:note "a,{\\"b" , "[{x" , "}},{" , "back\\\\slash" .
+        ex:carol a ex:Person ; ex:name "Carol" ; ex:knows [ ex:name "Anon" ; ex:knows [ ex:name "Deeper" ] ] . }
+"""
+HUB = bounded.BUDGET + 1      # ex:hub has one more value than a query evaluated in process may produce
+PREFIX = "PREFIX ex: <http://example.org/>\n"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("query-path")
+    (d / "people.trig").write_text(PEOPLE, encoding="utf-8")
+    (d / "hub.nt").write_text("".join(f'<http://example.org/hub> <http://example.org/p> "{i}" .\n'
+                                      for i in range(HUB)), encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="module")
+def server(start_server, data_dir):
+    # No result cache: both ways in evaluate every request, so their answers are compared, not replayed.
+    return start_server("--data", str(data_dir), "--workers", "1", "--threads", "4", "--cache-mb", "0")
+
+
+def metric(server, name: str) -> float:
+    text = requests.get(server.url("/metrics"), timeout=10).text
+    m = re.search(rf"^cec_kg_{name}{{[^}}]*}} ([0-9.]+)$", text, re.M)
+    assert m, f"/metrics has no cec_kg_{name}"
+    return float(m.group(1))
+
+
+def counters(server) -> dict:
+    return {name: metric(server, name) for name in ("fast_path_answered_total", "queries_in_process_total",
+                                                    "query_workers_jobs")}
+
+
+def delta(before: dict, after: dict) -> dict:
+    return {k: after[k] - before[k] for k in before}
+
+
+# -- the lean path answers like the Flask view ---------------------------------------------------------
+COMPARED = ("Content-Type", "ETag", "Vary", "Cache-Control", "X-SPARQL-Row-Cap", "X-SPARQL-Byte-Cap", "X-SPARQL-Rows",
+            "X-SPARQL-Truncated", "Content-Encoding", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
+            "X-Content-Type-Options", "Referrer-Policy", "Content-Security-Policy")
+CASES = [
+    ("SELECT ?s ?n WHERE { ?s ex:name ?n } ORDER BY ?n", "application/sparql-results+json", None),
+    ("SELECT ?s ?n WHERE { ?s ex:name ?n } ORDER BY ?n", "application/sparql-results+xml", None),
+    ("SELECT ?s ?n WHERE { ?s ex:name ?n } ORDER BY ?n", "text/csv", None),
+    ("SELECT ?s ?n WHERE { ?s ex:name ?n } ORDER BY ?n", "text/tab-separated-values", None),
+    ("SELECT ?p ?o WHERE { ex:alice ?p ?o }", None, None),                         # no Accept: JSON
+    ("SELECT ?o WHERE { ex:hub ex:p ?o } ORDER BY ?o LIMIT 300", "application/sparql-results+json", "gzip"),
+    ("ASK { ex:alice ex:knows ex:bob }", "application/sparql-results+json", None),
+    ("CONSTRUCT WHERE { ?s ex:name ?n }", "application/n-triples", None),
+    ("CONSTRUCT { ex:alice ?p ?o } WHERE { ex:alice ?p ?o }", "text/turtle", None),
+    ("DESCRIBE ex:carol", "application/n-triples", "gzip, deflate"),
+]
+
+
+def _headers(r: requests.Response) -> dict:
+    return {h: r.headers.get(h) for h in COMPARED}
+
+
+def _body(r: requests.Response) -> bytes:
+    return r.content        # requests undoes Content-Encoding: gzip
+
+
+def _rdf_lines(body: bytes) -> list:
+    return sorted(re.sub(rb"_:\w+", b"_:b", line) for line in body.splitlines())
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("query,accept,encoding", CASES, ids=[f"{i}-{c[1]}" for i, c in enumerate(CASES)])
+def test_lean_path_answers_like_the_flask_view(server, query, accept, encoding):
+    headers = {k: v for k, v in (("Accept", accept), ("Accept-Encoding", encoding or "identity")) if v}
+    url = server.url("/sparql")
+    before = counters(server)
+    lean = requests.get(url, params={"query": PREFIX + query}, headers={**headers, "X-Request-Id": "lean-1"},
+                        timeout=30)
+    # A `timeout` parameter (not part of the answer or its ETag) sends the same query through Flask.
+    flask = requests.get(url, params={"query": PREFIX + query, "timeout": "9"},
+                         headers={**headers, "X-Request-Id": "flask-1"}, timeout=30)
+    moved = delta(before, counters(server))
+    assert moved["fast_path_answered_total"] == 1, f"exactly the plain GET takes the lean path: {moved}"
+    assert lean.status_code == flask.status_code == 200, (lean.text[:300], flask.text[:300])
+    assert _headers(lean) == _headers(flask)
+    assert lean.headers["X-Request-Id"] == "lean-1" and flask.headers["X-Request-Id"] == "flask-1"
+    assert lean.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    if "DESCRIBE" in query or "CONSTRUCT" in query:
+        assert _rdf_lines(_body(lean)) == _rdf_lines(_body(flask))   # blank-node labels are per answer
+    else:
+        assert _body(lean) == _body(flask)
+    if encoding and "gzip" in encoding and len(_body(lean)) >= 1024:      # smaller bodies go as they are
+        assert lean.headers["Content-Encoding"] == "gzip" and lean.headers["ETag"].endswith('-gz"')
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("query,status", [
+    ("SELECT * WHERE {\n  ?s ?p }", 400),                                    # the parser's message
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 403),
+    ("INSERT DATA { ex:a ex:b ex:c }", 403),
+    ("SELECT * WHERE " + "{" * 70 + "}" * 70, 400),
+])
+def test_lean_path_leaves_problems_to_flask(server, query, status):
+    before = counters(server)
+    r = requests.get(server.url("/sparql"), params={"query": PREFIX + query}, timeout=30)
+    again = requests.get(server.url("/sparql"), params={"query": PREFIX + query, "timeout": "9"}, timeout=30)
+    assert r.status_code == again.status_code == status, r.text[:300]
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    assert r.json().pop("request_id") and again.json().pop("request_id")
+    assert ({k: v for k, v in r.json().items() if k != "request_id"}
+            == {k: v for k, v in again.json().items() if k != "request_id"}), "the same problem either way"
+    assert delta(before, counters(server))["fast_path_answered_total"] == 0
+    if status == 400 and "?p }" in query:
+        assert r.json()["line"] == 3, r.json()      # PREFIX is line 1
+
+
+@pytest.mark.live
+def test_lean_path_leaves_negotiation_and_conditionals_to_flask(server):
+    url = server.url("/sparql")
+    q = {"query": PREFIX + "SELECT ?n WHERE { ex:bob ex:name ?n }"}
+    before = counters(server)
+    wild = requests.get(url, params=q, headers={"Accept": "application/json;q=0.5, text/csv"}, timeout=10)
+    assert wild.status_code == 200 and wild.headers["Content-Type"].startswith("text/csv")
+    refused = requests.get(url, params=q, headers={"Accept": "image/png"}, timeout=10)
+    assert refused.status_code == 406
+    first = requests.get(url, params=q, timeout=10)
+    again = requests.get(url, params=q, headers={"If-None-Match": first.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304
+    assert delta(before, counters(server))["fast_path_answered_total"] == 1, "only the plain GET"
+
+
+# -- what the Flask path does, the lean path does too: the same assertions over both ways in --------------
+WAYS = ["lean", "flask"]
+
+
+@pytest.fixture(scope="module")
+def strict(start_server, data_dir, tmp_path_factory):
+    """A tiny fair-use budget per client (named by a trusted proxy's header), a 0.05 MiB byte cap and an
+    access log in a file."""
+    log = tmp_path_factory.mktemp("access") / "access.log"
+    server = start_server("--data", str(data_dir), "--workers", "1", "--threads", "4", "--cache-mb", "0",
+                          "--max-result-mb", "0.05", "--fair-query-seconds", "0.001",
+                          "--forwarded-allow-ips", "127.0.0.1", "--client-header", "X-Client-Id",
+                          "--access-log", str(log))
+    server.access_log = log
+    return server
+
+
+def ask_by(server, way: str, query: str, client: str, **headers) -> requests.Response:
+    """The query as a plain GET (the lean path) or with a ``timeout`` parameter equal to the default
+    (Flask's view: same query, same answer, same ETag)."""
+    params = {"query": PREFIX + query} if way == "lean" else {"query": PREFIX + query, "timeout": "10"}
+    return requests.get(server.url("/sparql"), params=params, headers={"X-Client-Id": client, **headers},
+                        timeout=60)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("way", WAYS)
+def test_fair_use_either_way(strict, way):
+    before = counters(strict)
+    # Over a millisecond of query time (10,001 rows, in a worker): the budget is spent.
+    first = ask_by(strict, way, f"SELECT ?s ?o WHERE {{ ?s ex:p ?o }} ORDER BY ?o # {way}", f"budget-{way}")
+    assert first.status_code == 200, first.text[:300]
+    second = ask_by(strict, way, f"SELECT ?n WHERE {{ ex:bob ex:name ?n }} # {way}", f"budget-{way}")
+    assert second.status_code == 429, (second.status_code, second.text[:300])
+    body = second.json()
+    assert body["limit"] == "query-seconds-per-minute" and second.headers.get("Retry-After"), body
+    assert second.headers["X-Request-Id"] and body["request_id"] == second.headers["X-Request-Id"]
+    other = ask_by(strict, way, f"SELECT ?n WHERE {{ ex:bob ex:name ?n }} # other {way}", f"other-{way}")
+    assert other.status_code == 200, "another client is not limited"
+    moved = delta(before, counters(strict))["fast_path_answered_total"]
+    assert moved == (2 if way == "lean" else 0), f"the 200s took the {way} path, the 429 Flask: {moved}"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("way", WAYS)
+def test_byte_cap_either_way(strict, way):
+    before = counters(strict)
+    r = ask_by(strict, way, f"SELECT ?o WHERE {{ ex:hub ex:p ?o }} # {way}", f"bytes-{way}")
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["X-SPARQL-Byte-Cap"] == str(int(0.05 * 2**20))
+    assert len(r.content) <= int(r.headers["X-SPARQL-Byte-Cap"]), len(r.content)
+    rows = int(r.headers["X-SPARQL-Rows"])
+    assert 0 < rows < HUB and len(r.json()["results"]["bindings"]) == rows
+    assert r.headers["X-SPARQL-Truncated"].startswith(f"true; only the first {rows} rows"), r.headers
+    assert delta(before, counters(strict))["fast_path_answered_total"] == (1 if way == "lean" else 0)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("way", WAYS)
+def test_access_log_either_way(strict, way):
+    rid = f"log-{way}-{time.monotonic_ns()}"
+    r = ask_by(strict, way, f"ASK {{ ex:alice ex:knows ex:bob }} # {rid}", f"log-{way}", **{"X-Request-Id": rid})
+    assert r.status_code == 200 and r.headers["X-Request-Id"] == rid, r.text[:300]
+    for _ in range(50):
+        lines = [json.loads(line) for line in strict.access_log.read_text().splitlines() if rid in line]
+        if lines:
+            break
+        time.sleep(0.1)
+    assert len(lines) == 1, f"one access-log line for the request: {lines}"
+    assert lines[0]["status"] == 200 and lines[0]["path"] == "/sparql" and lines[0]["client"] == f"log-{way}"
+
+
+@pytest.mark.live
+def test_bounded_queries_take_the_reserved_lane(start_server, data_dir):
+    """One heavy thread (2 threads, 1 reserved): while a slow query holds it, another heavy query is
+    503 Busy at once, but a lookup the guard proves bounded (no LIMIT) is cheap and answered."""
+    import threading
+
+    server = start_server("--data", str(data_dir), "--workers", "1", "--threads", "2", "--reserved-threads", "1",
+                          "--cache-mb", "0", "--fair-query-seconds", "0", "--fair-concurrent-queries", "0")
+    values = " ".join(str(i) for i in range(60))
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcde") + " }"
+    outcome = {}
+    holder = threading.Thread(target=lambda: outcome.setdefault("slow", requests.get(
+        server.url("/sparql"), params={"query": slow, "timeout": "3"}, timeout=30)))
+    holder.start()
+    time.sleep(0.7)
+    heavy = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT ?s WHERE { ?s ex:p ?o }"}, timeout=30)
+    bounded_lookup = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT ?p ?o WHERE { ex:alice ?p ?o }"},
+                                  timeout=30)
+    holder.join(30)
+    assert outcome["slow"].status_code == 503, "the slow query ran out its time, holding the heavy thread"
+    assert heavy.status_code == 503 and heavy.json().get("limit") == "heavy-queries", heavy.text[:300]
+    assert bounded_lookup.status_code == 200, bounded_lookup.text[:300]
+
+
+@pytest.mark.live
+def test_browsers_get_the_html_view_not_the_lean_path(server):
+    before = counters(server)
+    r = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT ?n WHERE { ex:bob ex:name ?n }"},
+                     headers={"Accept": "text/html"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html"), r.text[:300]
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    assert delta(before, counters(server))["fast_path_answered_total"] == 0
+
+
+@pytest.mark.live
+def test_row_counts_of_tricky_strings(server):
+    """The row count comes from the serialised bytes: strings holding `,{`, `}},{`, `[{`, quotes and
+    backslashes must not be counted as rows."""
+    q = PREFIX + "SELECT ?o WHERE { ex:bob ex:note ?o }"
+    for accept, count in (("application/sparql-results+json", lambda r: len(r.json()["results"]["bindings"])),
+                          ("application/sparql-results+xml", lambda r: r.text.count("<result>"))):
+        r = requests.get(server.url("/sparql"), params={"query": q}, headers={"Accept": accept}, timeout=10)
+        assert r.status_code == 200 and count(r) == 4
+        assert r.headers["X-SPARQL-Rows"] == "4", (accept, r.headers.get("X-SPARQL-Rows"))
+
+
+# -- bounded queries in process, the rest in killable workers -------------------------------------------
+IN_PROCESS = [
+    "SELECT ?p ?o WHERE { ex:alice ?p ?o }",
+    "SELECT ?n WHERE { ex:alice ex:name ?n }",
+    "SELECT ?type WHERE { ex:bob a ?type }",
+    "SELECT ?o ?n WHERE { ex:alice ex:knows ?o . ?o ex:name ?n } ORDER BY ?n",
+    "CONSTRUCT { ex:alice ?p ?o . ?o ex:name ?n } WHERE { ex:alice ?p ?o OPTIONAL { ?o ex:name ?n } }",
+    "DESCRIBE ex:carol",
+    "ASK { ex:alice ex:knows ?x }",
+]
+IN_WORKERS = [
+    "SELECT * WHERE { ?s ?p ?o }",                                   # no constant subject
+    "SELECT ?n WHERE { ex:alice ex:name ?n FILTER(STRLEN(?n) > 2) }",  # an expression
+    "SELECT (COUNT(*) AS ?n) WHERE { ex:alice ?p ?o }",              # an aggregate
+    "SELECT ?o WHERE { ex:alice ex:knows+ ?o }",                      # a property path
+    "SELECT ?o WHERE { ex:hub ex:p ?o }",                            # more rows than the budget (probe)
+    "SELECT ?o WHERE { ex:hub ex:p ?o } ORDER BY ?o",                # over budget (counted first)
+    "DESCRIBE ex:hub",                                               # a description over budget
+]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("query", IN_PROCESS)
+def test_bounded_queries_run_in_process(server, query):
+    before = counters(server)
+    r = requests.get(server.url("/sparql"), params={"query": PREFIX + query}, timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    moved = delta(before, counters(server))
+    assert moved["queries_in_process_total"] == 1 and moved["query_workers_jobs"] == 0, moved
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("query", IN_WORKERS)
+def test_other_queries_run_in_workers(server, query):
+    before = counters(server)
+    r = requests.get(server.url("/sparql"), params={"query": PREFIX + query}, timeout=60)
+    assert r.status_code == 200, r.text[:300]
+    moved = delta(before, counters(server))
+    assert moved["queries_in_process_total"] == 0 and moved["query_workers_jobs"] == 1, moved
+    if "ex:hub" in query and "SELECT" in query:
+        assert r.headers["X-SPARQL-Rows"] == str(HUB) and len(r.json()["results"]["bindings"]) == HUB
+    if query.startswith("DESCRIBE"):
+        assert r.headers["X-SPARQL-Rows"] == str(HUB), "every triple of the description"
+
+
+@pytest.mark.live
+def test_short_timeout_goes_to_a_worker(server):
+    """Below MIN_IN_PROCESS_TIMEOUT only a worker's kill can keep the deadline: no in-process run."""
+    before = counters(server)
+    r = requests.get(server.url("/sparql"), params={"query": PREFIX + IN_PROCESS[0], "timeout": "0.2"}, timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    moved = delta(before, counters(server))
+    assert moved["queries_in_process_total"] == 0 and moved["query_workers_jobs"] == 1, moved
+
+
+@pytest.mark.parametrize("query", IN_PROCESS + [
+    "SELECT DISTINCT ?p WHERE { ex:alice ?p ?o } ORDER BY DESC(?p) LIMIT 5 OFFSET 1",
+    "SELECT * WHERE { ex:alice ex:name \"Alice\"@en , 'x'^^ex:t ; ex:age 42 . ex:bob ?p true }",
+    "CONSTRUCT WHERE { ex:alice ?p ?o }",
+])
+def test_guard_proves_bounded_shapes(query):
+    assert guard.inspect(PREFIX + query, max_bytes=65536).plan is not None
+
+
+@pytest.mark.parametrize("query", IN_WORKERS[:4] + [
+    "SELECT * WHERE { ex:alice ?p ?o . ?o ?q ?r . ?r ?s ?t }",      # a hop from a hop
+    "SELECT * WHERE { ex:alice ex:knows [ ex:name ?n ] }",          # blank-node syntax
+    "SELECT * WHERE { ex:alice ?p ?o } VALUES ?o { 1 }",
+    "SELECT * WHERE { ex:alice ?p ?o { SELECT * WHERE { ?s ?p ?o } } }",
+    "SELECT * WHERE { GRAPH ?g { ex:alice ?p ?o } }",
+    "SELECT * FROM ex:g1 WHERE { ex:alice ?p ?o }",
+    "SELECT * WHERE { ex:alice ?p ?o } GROUP BY ?p",
+    "SELECT * WHERE { <relative> ?p ?o }",                          # resolved against the request
+    "SELECT * WHERE { ex:alice ?p ?o OPTIONAL { ex:bob ?q ?r OPTIONAL { ?r ?x ?y } } }",
+    "DESCRIBE ?x WHERE { ?x ex:name \"Bob\" }",
+    "SELECT * WHERE { ex:alice ex:name ?n BIND(?n AS ?m) }",
+    "SELECT * WHERE { { ex:alice ?p ?o } UNION { ex:bob ?p ?o } }",
+])
+def test_guard_leaves_the_rest_to_workers(query):
+    assert guard.inspect(PREFIX + query, max_bytes=65536).plan is None
+
+
+# -- caches: what is asked again is replayed; what is asked once costs nothing ---------------------------
+@pytest.fixture(scope="module")
+def cached_server(start_server, data_dir):
+    return start_server("--data", str(data_dir), "--workers", "1", "--threads", "4")
+
+
+@pytest.mark.live
+def test_repeated_requests_are_replayed_once_seen_twice(cached_server):
+    """The first request of a text is answered and not kept (the doorkeeper); the second is kept, by
+    the result cache and the replay layer; from the third on the whole response is replayed."""
+    names = ("replayed_responses_total", "replay_cache_bytes", "result_cache_entries")
+    state = lambda: {n: metric(cached_server, n) for n in names}
+    params = {"query": PREFIX + "SELECT ?n WHERE { ex:carol ex:name ?n } # asked three times"}
+    seen = [state()]
+    bodies, ids = [], set()
+    for _ in range(3):
+        r = requests.get(cached_server.url("/sparql"), params=params, timeout=10)
+        assert r.status_code == 200
+        bodies.append((r.content, r.headers["ETag"], r.headers["X-SPARQL-Rows"]))
+        ids.add(r.headers["X-Request-Id"])
+        seen.append(state())
+    assert len(set(bodies)) == 1, "the same answer every time"
+    assert len(ids) == 3, "a replayed answer still gets its own request id (Front is outside the replay layer)"
+    first, second, third = (delta(a, b) for a, b in zip(seen, seen[1:]))
+    assert first == {n: 0 for n in names}, f"a text seen once is not kept: {first}"
+    assert second["replay_cache_bytes"] > 0 and second["result_cache_entries"] == 1 and \
+        second["replayed_responses_total"] == 0, second
+    assert third["replayed_responses_total"] == 1 and third["replay_cache_bytes"] == 0, third
+
+
+@pytest.mark.live
+def test_query_workers_that_grew_are_replaced(start_server, data_dir):
+    """A query process whose memory grew past QUERY_WORKER_MEMORY_MB answers, exits and is replaced
+    (0 here: every one retires after one query); the answers do not change."""
+    server = start_server("--data", str(data_dir), "--workers", "1", "--threads", "4", "--cache-mb", "0",
+                          env={"CEC_QUERY_WORKER_MEMORY_MB": "0"})
+    before = {n: metric(server, f"query_workers_{n}") for n in ("jobs", "retired", "spawned")}
+    for i in range(4):
+        r = requests.get(server.url("/sparql"), params={"query": PREFIX + f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {i}"},
+                         timeout=30)
+        assert r.status_code == 200 and int(r.json()["results"]["bindings"][0]["n"]["value"]) > HUB, r.text[:300]
+    after = {n: metric(server, f"query_workers_{n}") for n in ("jobs", "retired", "spawned")}
+    moved = {n: after[n] - before[n] for n in after}
+    assert moved["jobs"] == 4 and moved["retired"] == 4, moved
+    assert moved["spawned"] >= 3, f"each retired worker is replaced: {moved}"
+
+
+def test_worker_wire_carries_every_job_field():
+    """The job crosses to a worker as marshal'd plain values: every field the worker uses comes back
+    equal, a saved query's substitutions (pyoxigraph terms) included, via their N-Triples form."""
+    import pyoxigraph as ox
+
+    from cec_kg.store.executor import Job, job_from_message, job_message
+
+    terms = (("who", ox.NamedNode("http://example.org/alice")), ("name", ox.Literal('A "quoted"\nname', language="es")),
+             ("n", ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))))
+    job = Job(query="SELECT * WHERE { ?who ?p ?name }", media_type="text/csv", default_graphs=("http://g/1",),
+              named_graphs=(), union_default_graph=False, row_cap=7, bounded=True, base_iri="http://h/sparql",
+              prefixes=(("ex", "http://example.org/"),), variable_order=("who", "p", "name"), substitutions=terms,
+              max_bytes=1234, lane="cheap", plan=object(), probe="SELECT … LIMIT 10001")
+    back = job_from_message(job_message(job))
+    for field in ("query", "media_type", "default_graphs", "named_graphs", "union_default_graph", "row_cap", "bounded",
+                  "base_iri", "prefixes", "variable_order", "substitutions", "max_bytes"):
+        assert getattr(back, field) == getattr(job, field), field
+
+
+@pytest.mark.parametrize("values", [
+    ["plain", "two words"],                         # no escaped quote: split on quotes
+    ["}},{", "[{x", ",{", "a:{b"],                  # braces and commas inside strings
+    ['a,{"b', 'x\\"', "back\\slash", "}},{"],     # escaped quotes: the string-stripping regex
+    [],
+])
+def test_json_rows_counts_solutions_not_braces(values):
+    """JSON answers are written once by the engine and their rows counted on the bytes: strings holding
+    `,{`, `}},{`, quotes and backslashes are not rows (checked against the engine's own count)."""
+    import pyoxigraph as ox
+
+    from cec_kg.store.results import json_rows
+
+    store = ox.Store()
+    for v in values:
+        store.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal(v)))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/t"), ox.NamedNode("http://example.org/q"), ox.BlankNode()))
+    for q in ("SELECT ?o WHERE { ?s ?p ?o }", "SELECT ?x WHERE { ?s ?p ?o OPTIONAL { ?o ?z ?x } }",
+              "SELECT * WHERE { ?s <http://example.org/none> ?o }"):
+        body = store.query(q).serialize(format=ox.QueryResultsFormat.JSON)
+        assert json_rows(body) == len(list(store.query(q))), (q, body)
