@@ -106,10 +106,13 @@ def _path_text(results: Graph, path: Node | None) -> str | None:
     inverse = results.value(path, SH.inversePath)
     if inverse is not None:
         return "^" + (_path_text(results, inverse) or "?")
-    if results.value(path, RDF.first) is not None:
-        from rdflib.collection import Collection
+    from rdflib.collection import Collection
 
+    if results.value(path, RDF.first) is not None:
         return "/".join(_path_text(results, p) or "?" for p in Collection(results, path))
+    alternatives = results.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_path_text(results, p) or "?" for p in Collection(results, alternatives))
     for op, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
         inner = results.value(path, op)
         if inner is not None:
