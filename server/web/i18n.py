@@ -344,7 +344,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "hint_brace": {"en": "{n} “{{” not closed: add “}}” at the end of the group.",
                    "es": "{n} «{{» sin cerrar: añada «}}» al final del grupo.",
                    "fr": "{n} « {{ » non fermée(s) : ajoutez « }} » à la fin du groupe."},
-    # -- issue 10, items 1 and 3 (h10a): fallback notes naming the language; SHACL severities. --
+    # -- issue 10, item 1 (h10a): fallback notes that name the language. --
     "lang_en": {"en": "English", "es": "inglés", "fr": "anglais"},
     "lang_es": {"en": "Spanish", "es": "español", "fr": "espagnol"},
     "lang_fr": {"en": "French", "es": "francés", "fr": "français"},
@@ -356,9 +356,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "fallback_derived": {"en": "no label in English; derived from its identifier",
                          "es": "sin etiqueta en español; derivado de su identificador",
                          "fr": "sans libellé en français ; dérivé de son identifiant"},
-    "Violation": {"en": "Violation", "es": "Infracción", "fr": "Violation"},
-    "Warning": {"en": "Warning", "es": "Advertencia", "fr": "Avertissement"},
-    "Info": {"en": "Info", "es": "Información", "fr": "Information"},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label
