@@ -183,6 +183,18 @@ def test_every_message_in_english_spanish_and_french(path):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("path", SHAPE_FILES, ids=[p.name for p in SHAPE_FILES])
+def test_every_name_in_english_spanish_and_french(path):
+    """Shapes' sh:names (the /shapes page's "Shape" column) are in the three languages too."""
+    g = Graph().parse(path, format="turtle")
+    named = set(g.subjects(SH.name, None))
+    problems = [f"{validate.compact(str(n)) if isinstance(n, URIRef) else n}: names in {langs}"
+                for n in sorted(named, key=str)
+                if (langs := sorted(getattr(m, "language", None) or "untagged" for m in g.objects(n, SH.name)))
+                != ["en", "es", "fr"]]
+    assert named and not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("lang, words, message", [
     ("en", ("Result: FAILS", "== Violations (1) =="), "A factual record needs exactly one dcterms:issued year"),
     ("es", ("Resultado: NO CONFORME", "== Infracciones (1) =="), "Un expediente de hechos necesita exactamente un año"),

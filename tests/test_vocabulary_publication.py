@@ -204,12 +204,13 @@ def test_shapes_html_lists_every_named_shape(live_server):
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("lang, severities, sample", [
-    ("en", {"Violation", "Warning"}, "Every entity needs an rdfs:label tagged with the language it is written in"),
-    ("es", {"Infracción", "Advertencia"}, "Toda entidad necesita un rdfs:label etiquetado con el idioma"),
-    ("fr", {"Violation", "Avertissement"}, "Toute entité a besoin d’un rdfs:label étiqueté avec la langue"),
+@pytest.mark.parametrize("lang, severities, sample, name", [
+    ("en", {"Violation", "Warning"}, "Every entity needs an rdfs:label tagged with the language it is written in",
+     "label"),
+    ("es", {"Infracción", "Advertencia"}, "Toda entidad necesita un rdfs:label etiquetado con el idioma", "etiqueta"),
+    ("fr", {"Violation", "Avertissement"}, "Toute entité a besoin d’un rdfs:label étiqueté avec la langue", "libellé"),
 ])
-def test_shapes_html_speaks_the_readers_language(live_server, lang, severities, sample):
+def test_shapes_html_speaks_the_readers_language(live_server, lang, severities, sample, name):
     """/shapes in es and fr once had all its message cells empty (the shapes said it in English only) and
     English severities; every row now has its message, in the page's language, and severities translated."""
     import html as htmllib
@@ -228,6 +229,8 @@ def test_shapes_html_speaks_the_readers_language(live_server, lang, severities, 
     shown = set(re.findall(r'<td class="severity"[^>]*>([^<]*)</td>', page))
     assert shown == severities, f"{lang}: severities {shown}, expected {severities}"
     assert sample in htmllib.unescape(page), f"{lang}: the message of shapes:Entity-label-present is not in {lang}"
+    row = dict(rows)["Entity-label-present"]
+    assert re.search(rf'<td data-label="[^"]+">{name}</td>', row), f"{lang}: the shape's name is not in {lang}: {row}"
     # Paths wrap after a prefix or between steps only (the <wbr>s), never mid-name: "skos:prefLa/bel".
     assert "<code>skos:<wbr>prefLabel</code>" in page
 
