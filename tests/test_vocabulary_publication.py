@@ -229,10 +229,14 @@ def test_shapes_html_speaks_the_readers_language(live_server, lang, severities, 
     shown = set(re.findall(r'<td class="severity"[^>]*>([^<]*)</td>', page))
     assert shown == severities, f"{lang}: severities {shown}, expected {severities}"
     assert sample in htmllib.unescape(page), f"{lang}: the message of shapes:Entity-label-present is not in {lang}"
+    heads = {"en": "CEC Knowledge Graph shapes: core (violations)",
+             "es": "Formas del Grafo de conocimiento de la CCA: núcleo (infracciones)",
+             "fr": "Formes du graphe de connaissances de la CCE : noyau (violations)"}
+    assert f'<li id="core">{heads[lang]}' in htmllib.unescape(page), f"{lang}: the shapes file's title is not in {lang}"
     row = dict(rows)["Entity-label-present"]
     assert re.search(rf'<td data-label="[^"]+">{name}</td>', row), f"{lang}: the shape's name is not in {lang}: {row}"
-    # Paths wrap after a prefix or between steps only (the <wbr>s), never mid-name: "skos:prefLa/bel".
-    assert "<code>skos:<wbr>prefLabel</code>" in page
+    # Paths wrap between steps or alternatives only (the <wbr>s), never mid-name: "skos:prefLa/bel".
+    assert "<code>skos:prefLabel</code>" in page and "<code>rdfs:label|<wbr>skos:prefLabel|<wbr>" in page
 
 
 @pytest.mark.parametrize("g_text,expected", [

@@ -282,8 +282,8 @@ def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
                 "id": _fragment(ps),
                 "name": _label(g, ps, lang),
                 "path": path_text(g, path),
-                # Where a long path may wrap: after a prefix's colon and between steps, never mid-name.
-                "path_parts": re.split(r"(?<=[:|/])", path_text(g, path)),
+                # Where a long path may wrap: between steps or alternatives, never inside "prefix:name".
+                "path_parts": re.split(r"(?<=[|/])", path_text(g, path)),
                 "severity": severity_name(g.value(ps, SH.severity) or g.value(shape, SH.severity) or SH.Violation, lang),
                 **shape_message(g, ps, lang),
             })
