@@ -226,7 +226,9 @@ def test_severity_split():
 # -- The command -------------------------------------------------------------------------------------
 
 def test_cli_validate_exits_zero_on_the_real_graph():
-    run = subprocess.run([sys.executable, "-m", "cec_kg", "validate"], capture_output=True, text=True, timeout=300)
+    # --lang en: whatever the locale of the machine running the tests (a fr_CA locale means French).
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "validate", "--lang", "en"], capture_output=True, text=True,
+                         timeout=300)
     assert run.returncode == 0, f"cec-kg validate failed:\n{run.stdout}\n{run.stderr}"
     assert "Result: CONFORMS" in run.stdout, run.stdout
 
