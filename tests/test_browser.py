@@ -153,3 +153,45 @@ def test_content_security_policy_blocks_nothing_the_pages_use(page, live_server,
     background = page.locator(selector).first.evaluate("e => getComputedStyle(e).backgroundColor")
     assert background == color, f"{path}: {selector} is {background}: a style was refused"
     assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_shapes_page_fits_and_paths_break_only_between_names(browser, live_server, lang, width):
+    """/shapes at 390 and 1280 px: nothing scrolls sideways or is cut off (on a phone the table reflows into
+    one block per row), and a path such as skos:prefLabel never breaks inside a name (it broke as
+    "skos:prefLa/bel" in the narrow path column): each line of a path starts with a step or an alternative."""
+    context = browser.new_context(viewport={"width": width, "height": 844}, java_script_enabled=True)
+    pg = context.new_page()
+    try:
+        assert pg.goto(live_server.url(f"/shapes?lang={lang}")).ok
+        scroll = pg.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"/shapes?lang={lang} is {scroll} px wide at {width} px"
+        cut = pg.evaluate("""(width) => [...document.querySelectorAll('table.shape-table td')]
+            .filter(td => td.getBoundingClientRect().right > width + 0.5 || td.scrollWidth > td.clientWidth + 1)
+            .map(td => td.textContent.slice(0, 40))""", width)
+        assert not cut, f"cells cut off at {width} px: {cut[:5]}"
+        # Break points: the text of each rendered line of every path, from the Range rectangles of its words.
+        broken = pg.evaluate("""() => {
+            const bad = [];
+            for (const code of document.querySelectorAll('table.shape-table td.path code')) {
+                const text = code.textContent;
+                const range = document.createRange();
+                let top = null;
+                for (let i = 0; i < text.length; i++) {
+                    const node = [...code.childNodes].filter(n => n.nodeType === 3);
+                    let offset = i, target = null;
+                    for (const n of node) { if (offset < n.length) { target = n; break; } offset -= n.length; }
+                    range.setStart(target, offset); range.setEnd(target, offset + 1);
+                    const r = range.getClientRects()[0];
+                    if (!r) continue;
+                    if (top !== null && r.top > top + 2 && !'|/'.includes(text[i - 1])) bad.push(text);
+                    top = r.top;
+                }
+            }
+            return bad; }""")
+        assert not broken, f"paths broken inside a name at {width} px: {sorted(set(broken))[:5]}"
+        OUTPUT.mkdir(exist_ok=True)
+        pg.screenshot(path=str(OUTPUT / f"shapes-{width}-{lang}.png"), full_page=False)
+    finally:
+        context.close()

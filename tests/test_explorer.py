@@ -543,7 +543,11 @@ def test_shacl_status_on_entity_pages(live_server):
     warned = page_html(live_server, "/page/factual-record/ex-hacienda-el-hospital-ii-and-iii", "es")
     findings = re.search(r'<ul class="shacl-findings">.*?</ul>', warned, re.S).group(0)
     assert findings.count('<li class="warning">') == 2 and "Advertencia" in findings
-    assert "No Party is linked" in findings and 'href="/shapes#' in findings
+    # The shapes' messages are in en/es/fr: the Spanish page gives the Spanish one, tagged so.
+    assert '<span lang="es">No hay ninguna Parte vinculada' in findings, findings
+    assert "No Party is linked" not in findings and 'href="/shapes#' in findings
+    fr = page_html(live_server, "/page/factual-record/ex-hacienda-el-hospital-ii-and-iii", "fr")
+    assert '<span lang="fr">Aucune Partie n’est liée' in fr and "Avertissement" in fr
 
 
 def test_home_page_is_the_entry_point(live_server):

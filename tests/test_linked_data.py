@@ -14,7 +14,7 @@ import pytest
 import requests
 from conftest import raw_get
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
 pytestmark = pytest.mark.live
 
@@ -330,6 +330,52 @@ def test_missing_translation_falls_back_visibly(live_server):
                      r.text), "an English label on a Spanish page must be marked"
     fr = get(live_server, "/page/agency/natural-resources-canada?lang=fr").text
     assert '<h1><span lang="fr">Ressources naturelles Canada</span></h1>' in fr, "the sourced French name is the title"
+
+
+def test_spanish_only_name_is_tagged_and_marked_spanish(live_server):
+    """INEGI's only name is Spanish (the seed's English text quotes it): the data tags it @es, never @en;
+    the English and French pages show it marked as shown in Spanish, naming the language (the tooltip
+    once said "shown in es", or "shown in ?"); the Spanish page shows it unmarked."""
+    name = "Instituto Nacional de Estadística y Geografía"
+    g = parse(get(live_server, "/data/agency/inegi.ttl"), "ttl")
+    inegi = URIRef("https://w3id.org/cec-kg/id/agency/inegi")
+    labels = {(str(o), o.language) for o in g.objects(inegi, RDFS.label)}
+    assert labels == {(name, "es")}, f"INEGI's label must be its Spanish name tagged @es, got {labels}"
+    title = "Río Magdalena"
+    g = parse(get(live_server, "/data/factual-record/rio-magdalena.ttl"), "ttl")
+    titles = {(str(o), o.language) for o in g.objects(URIRef(ID + "factual-record/rio-magdalena"), DCTERMS.title)}
+    assert titles == {(title, "es")}, f"the factual record's Spanish title must be tagged @es, got {titles}"
+    for lang, note in (("en", "not available in English; shown in Spanish"),
+                       ("fr", "non disponible en français ; affiché en espagnol")):
+        page = get(live_server, f"/page/agency/inegi?lang={lang}").text
+        assert (f'<h1><span class="fallback" lang="es" title="{note}">{name}'
+                '<sup class="fallback-mark">es</sup></span></h1>') in page, f"{lang}: the Spanish name is not marked as Spanish"
+        assert "shown in ?" not in page and "affiché en ?" not in page
+    es = get(live_server, "/page/agency/inegi?lang=es").text
+    assert f'<h1><span lang="es">{name}</span></h1>' in es, "the Spanish page shows the Spanish name unmarked"
+
+
+@pytest.mark.parametrize("label, note", [
+    (("Metales y Derivados", "es", True, False), "not available in English; shown in Spanish"),
+    (("Mexique", "fr", True, False), "not available in English; shown in French"),
+    (("Probe", "de", True, False), "not available in English; shown in de"),
+    (("Probe", None, True, False), "not available in English; shown as the data gives it, without a language tag"),
+    (("date filed", None, True, True), "no label in English; derived from its identifier"),
+], ids=["es", "fr", "unknown-tag", "untagged", "from-iri"])
+def test_fallback_note_names_the_language(label, note):
+    """The fallback tooltip names the language a label is shown in, or says why it has none."""
+    from pathlib import Path
+
+    import jinja2
+
+    from cec_kg import web
+    from cec_kg.web import i18n
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(web.__file__).parent / "templates")),
+                             autoescape=True)
+    html = env.from_string('{% from "_label.html" import label with context %}{{ label(l) }}').render(
+        l=i18n.Label(*label), t=lambda k: i18n.t(k, "en"), lang_name=lambda tag: i18n.language_name(tag, "en"))
+    assert f'title="{note}"' in html, html
 
 
 def test_page_content_property_labels_dates_incoming_sources(live_server):

@@ -159,6 +159,59 @@ def test_property_shapes_are_named_with_a_message(path):
     assert not problems, "\n".join(problems)
 
 
+def messages_of(g: Graph, node) -> list:
+    """A shape's sh:message values, and those of its SPARQL constraints."""
+    return list(g.objects(node, SH.message)) + [m for c in g.objects(node, SH.sparql) for m in g.objects(c, SH.message)]
+
+
+@pytest.mark.parametrize("path", SHAPE_FILES, ids=[p.name for p in SHAPE_FILES])
+def test_every_message_in_english_spanish_and_french(path):
+    """Every shape that has a message has exactly one in English, one in Spanish and one in French (pyshacl
+    copies them all into sh:resultMessage; reports and /shapes pick the reader's)."""
+    g = Graph().parse(path, format="turtle")
+    holders = set(g.subjects(SH.message, None))
+    assert len(holders) >= 10, f"{path.name}: only {len(holders)} shapes with a message"
+    problems = []
+    for node in sorted(holders, key=str):
+        langs = sorted(getattr(m, "language", None) or "untagged" for m in g.objects(node, SH.message))
+        if langs != ["en", "es", "fr"]:
+            name = validate.compact(str(node)) if isinstance(node, URIRef) else f"a constraint of {validate.compact(str(next(g.subjects(SH.sparql, node), node)))}"
+            problems.append(f"{name}: messages in {langs}, need exactly en, es, fr")
+        texts = [str(m) for m in g.objects(node, SH.message)]
+        if len(set(texts)) != len(texts):
+            problems.append(f"{node}: two languages share the same text (untranslated?)")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", SHAPE_FILES, ids=[p.name for p in SHAPE_FILES])
+def test_every_name_in_english_spanish_and_french(path):
+    """Shapes' sh:names (the /shapes page's "Shape" column) are in the three languages too."""
+    g = Graph().parse(path, format="turtle")
+    named = set(g.subjects(SH.name, None))
+    problems = [f"{validate.compact(str(n)) if isinstance(n, URIRef) else n}: names in {langs}"
+                for n in sorted(named, key=str)
+                if (langs := sorted(getattr(m, "language", None) or "untagged" for m in g.objects(n, SH.name)))
+                != ["en", "es", "fr"]]
+    assert named and not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang, words, message", [
+    ("en", ("Result: FAILS", "== Violations (1) =="), "A factual record needs exactly one dcterms:issued year"),
+    ("es", ("Resultado: NO CONFORME", "== Infracciones (1) =="), "Un expediente de hechos necesita exactamente un año"),
+    ("fr", ("Résultat : NON CONFORME", "== Violations (1) =="), "Un dossier factuel a besoin d’exactement une année"),
+])
+def test_report_of_a_broken_graph_speaks_the_language_asked(shapes, ontology, lang, words, message):
+    findings = validate.check(Graph().parse(FIXTURES / "factual-record-two-issued-years.ttl", format="turtle"),
+                              ontology, shapes)
+    report = validate.format_report(findings, lang=lang)
+    for text in (*words, message):
+        assert text in report, f"{lang}: the report lacks {text!r}:\n{report}"
+    others = {"en": "A factual record needs", "es": "Un expediente de hechos", "fr": "Un dossier factuel"}
+    for other, text in others.items():
+        if other != lang:
+            assert text not in report, f"{lang}: the report also gives the {other} message:\n{report}"
+
+
 def test_severity_split():
     core = Graph().parse(SHAPE_FILES[0], format="turtle")
     recommended = Graph().parse(SHAPE_FILES[1], format="turtle")
@@ -173,7 +226,9 @@ def test_severity_split():
 # -- The command -------------------------------------------------------------------------------------
 
 def test_cli_validate_exits_zero_on_the_real_graph():
-    run = subprocess.run([sys.executable, "-m", "cec_kg", "validate"], capture_output=True, text=True, timeout=300)
+    # --lang en: whatever the locale of the machine running the tests (a fr_CA locale means French).
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "validate", "--lang", "en"], capture_output=True, text=True,
+                         timeout=300)
     assert run.returncode == 0, f"cec-kg validate failed:\n{run.stdout}\n{run.stderr}"
     assert "Result: CONFORMS" in run.stdout, run.stdout
 
@@ -185,8 +240,11 @@ def test_cli_validate_exits_non_zero_on_a_violation(tmp_path):
         shutil.copytree(paths.ROOT / d, root / d, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     broken = FIXTURES / "factual-record-two-issued-years.ttl"
     shutil.copy(broken, root / "data" / "seed" / "zz-broken.ttl")
-    env = {"CEC_KG_ROOT": str(root), "CEC_KG_BUILD": str(tmp_path / "build"), "PATH": "/usr/bin:/bin"}
+    # The locale picks the report's language (the shapes' messages are in en, es and fr).
+    env = {"CEC_KG_ROOT": str(root), "CEC_KG_BUILD": str(tmp_path / "build"), "PATH": "/usr/bin:/bin",
+           "LANG": "es_MX.UTF-8"}
     run = subprocess.run([sys.executable, "-m", "cec_kg", "validate"], capture_output=True, text=True,
                          timeout=300, env=env)
     assert run.returncode == 1, f"expected exit 1 on a violation, got {run.returncode}:\n{run.stdout}\n{run.stderr}"
-    assert "Result: FAILS" in run.stdout and "shapes:FactualRecord-issued-year" in run.stdout, run.stdout
+    assert "Resultado: NO CONFORME" in run.stdout and "shapes:FactualRecord-issued-year" in run.stdout, run.stdout
+    assert "Un expediente de hechos necesita exactamente un año dcterms:issued" in run.stdout, run.stdout

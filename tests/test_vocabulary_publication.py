@@ -207,6 +207,42 @@ def test_shapes_html_lists_every_named_shape(live_server):
             assert f'id="{str(shape).split("#", 1)[1]}"' in html, f"{shape} has no anchor on /shapes"
 
 
+@pytest.mark.live
+@pytest.mark.parametrize("lang, severities, sample, name", [
+    ("en", {"Violation", "Warning"}, "Every entity needs an rdfs:label tagged with the language it is written in",
+     "label"),
+    ("es", {"Infracción", "Advertencia"}, "Toda entidad necesita un rdfs:label etiquetado con el idioma", "etiqueta"),
+    ("fr", {"Violation", "Avertissement"}, "Toute entité a besoin d’un rdfs:label étiqueté avec la langue", "libellé"),
+])
+def test_shapes_html_speaks_the_readers_language(live_server, lang, severities, sample, name):
+    """/shapes in es and fr once had all its message cells empty (the shapes said it in English only) and
+    English severities; every row now has its message, in the page's language, and severities translated."""
+    import html as htmllib
+
+    page = get(live_server, f"/shapes?lang={lang}", Accept="text/html").text
+    rows = re.findall(r"<tr id=\"([^\"]+)\">(.*?)</tr>", page, re.S)
+    assert len(rows) > 100, f"{lang}: only {len(rows)} property shapes on /shapes"
+    problems = []
+    for shape, row in rows:
+        message = re.search(r'<td class="message"[^>]*?(?: lang="(\w+)")?>(.*?)</td>', row, re.S)
+        if not message or not message.group(2).strip():
+            problems.append(f"{shape}: empty message cell")
+        elif message.group(1) != lang:
+            problems.append(f"{shape}: message in {message.group(1)!r}, not {lang}")
+    assert not problems, f"/shapes?lang={lang}:\n" + "\n".join(problems)
+    shown = set(re.findall(r'<td class="severity"[^>]*>([^<]*)</td>', page))
+    assert shown == severities, f"{lang}: severities {shown}, expected {severities}"
+    assert sample in htmllib.unescape(page), f"{lang}: the message of shapes:Entity-label-present is not in {lang}"
+    heads = {"en": "CEC Knowledge Graph shapes: core (violations)",
+             "es": "Formas del Grafo de conocimiento de la CCA: núcleo (infracciones)",
+             "fr": "Formes du graphe de connaissances de la CCE : noyau (violations)"}
+    assert f'<li id="core">{heads[lang]}' in htmllib.unescape(page), f"{lang}: the shapes file's title is not in {lang}"
+    row = dict(rows)["Entity-label-present"]
+    assert re.search(rf'<td data-label="[^"]+">{name}</td>', row), f"{lang}: the shape's name is not in {lang}: {row}"
+    # Paths wrap between steps or alternatives only (the <wbr>s), never mid-name: "skos:prefLa/bel".
+    assert "<code>skos:prefLabel</code>" in page and "<code>rdfs:label|<wbr>skos:prefLabel|<wbr>" in page
+
+
 @pytest.mark.parametrize("g_text,expected", [
     ("ex:s sh:path [ sh:alternativePath ( ex:a ex:b [ sh:inversePath ex:c ] ) ] .", "ex:a|ex:b|^ex:c"),
     ("ex:s sh:path ( ex:a [ sh:zeroOrMorePath ex:b ] ) .", "ex:a/ex:b*"),

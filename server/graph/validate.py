@@ -30,6 +30,27 @@ SHAPE_FILES = ("core.ttl", "recommended.ttl")
 SEVERITIES = (SH.Violation, SH.Warning, SH.Info)
 _PREFIXES = {**PREFIXES, "shapes": str(SH_CEC), "sh": str(SH)}
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+LANGS = ("en", "es", "fr")
+# The report's own words in each language the shapes' messages are written in (sh:message en/es/fr).
+REPORT_TEXT = {
+    "en": {"Result": "Result:", "CONFORMS": "CONFORMS", "FAILS": "FAILS", "violation": ("violation", "violations"),
+           "warning": ("warning", "warnings"), "info": "info", "node": "(node)", "value": "value",
+           SH.Violation: "Violations", SH.Warning: "Warnings", SH.Info: "Info",
+           "heading": "SHACL validation of the CEC graph: {data} data triples, {vocabulary} vocabulary triples, "
+                      "shapes {files}"},
+    "es": {"Result": "Resultado:", "CONFORMS": "CONFORME", "FAILS": "NO CONFORME",
+           "violation": ("infracción", "infracciones"), "warning": ("advertencia", "advertencias"),
+           "info": "notas", "node": "(nodo)", "value": "valor",
+           SH.Violation: "Infracciones", SH.Warning: "Advertencias", SH.Info: "Notas",
+           "heading": "Validación SHACL del grafo de la CCA: {data} tripletas de datos, {vocabulary} tripletas del "
+                      "vocabulario, formas {files}"},
+    "fr": {"Result": "Résultat :", "CONFORMS": "CONFORME", "FAILS": "NON CONFORME",
+           "violation": ("violation", "violations"), "warning": ("avertissement", "avertissements"),
+           "info": "notes", "node": "(nœud)", "value": "valeur",
+           SH.Violation: "Violations", SH.Warning: "Avertissements", SH.Info: "Notes",
+           "heading": "Validation SHACL du graphe de la CCE : {data} triplets de données, {vocabulary} triplets du "
+                      "vocabulaire, formes {files}"},
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -43,10 +64,15 @@ class Finding:
     message: str
     value: Node | None
     component: URIRef | None
+    messages: tuple[tuple[str, str], ...] = ()     # (language, text) of every sh:resultMessage
 
     @property
     def is_violation(self) -> bool:
         return self.severity == SH.Violation
+
+    def message_in(self, lang: str) -> str:
+        """The shape's message in ``lang``, else in English, else untagged, else any (sh:message en/es/fr)."""
+        return pick_message(self.messages, lang) or self.message
 
 
 def shape_files(directory: Path | None = None) -> list[Path]:
@@ -106,10 +132,13 @@ def _path_text(results: Graph, path: Node | None) -> str | None:
     inverse = results.value(path, SH.inversePath)
     if inverse is not None:
         return "^" + (_path_text(results, inverse) or "?")
-    if results.value(path, RDF.first) is not None:
-        from rdflib.collection import Collection
+    from rdflib.collection import Collection
 
+    if results.value(path, RDF.first) is not None:
         return "/".join(_path_text(results, p) or "?" for p in Collection(results, path))
+    alternatives = results.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_path_text(results, p) or "?" for p in Collection(results, alternatives))
     for op, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
         inner = results.value(path, op)
         if inner is not None:
@@ -117,20 +146,35 @@ def _path_text(results: Graph, path: Node | None) -> str | None:
     return str(path)
 
 
+def pick_message(messages, lang: str) -> str | None:
+    """Of (language, text) pairs: the one in ``lang``, else English, else untagged, else the first."""
+    by_lang: dict[str, str] = {}
+    for tag, text in sorted(messages):
+        by_lang.setdefault((tag or "").split("-")[0].lower(), text)
+    for want in (lang, "en", ""):
+        if want in by_lang:
+            return by_lang[want]
+    return next(iter(by_lang.values()), None)
+
+
 def findings_of(results: Graph) -> list[Finding]:
-    """Every sh:ValidationResult of a pyshacl results graph, sorted (severity, focus, shape)."""
+    """Every sh:ValidationResult of a pyshacl results graph, sorted (severity, focus, shape). pyshacl
+    copies every sh:message of the shape (en, es, fr) into sh:resultMessage: ``message`` is the English
+    one, ``messages`` all of them."""
     _namespaced(results)
     out = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
-        messages = sorted(str(m) for m in results.objects(r, SH.resultMessage))
+        messages = tuple(sorted((getattr(m, "language", None) or "", str(m))
+                                for m in results.objects(r, SH.resultMessage)))
         out.append(Finding(
             severity=results.value(r, SH.resultSeverity),
             focus=results.value(r, SH.focusNode),
             shape=results.value(r, SH.sourceShape),
             path=_path_text(results, results.value(r, SH.resultPath)),
-            message=" / ".join(messages) or "(no message)",
+            message=pick_message(messages, "en") or "(no message)",
             value=results.value(r, SH.value),
             component=results.value(r, SH.sourceConstraintComponent),
+            messages=messages,
         ))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(out, key=lambda f: (order.get(f.severity, 9), str(f.focus), str(f.shape), f.path or "", f.message))
@@ -169,29 +213,31 @@ def _term(g: Graph, node: Node | None) -> str:
     return str(node)
 
 
-def format_report(findings: list[Finding], *, heading: str = "SHACL validation") -> str:
-    """A readable report grouped by severity, then focus node (one line per result)."""
+def format_report(findings: list[Finding], *, heading: str = "SHACL validation", lang: str = "en") -> str:
+    """A readable report grouped by severity, then focus node (one line per result), with the shapes'
+    messages and the report's words in ``lang`` (en, es or fr; English for any other)."""
     g = _namespaced(Graph())
+    words = REPORT_TEXT.get(lang, REPORT_TEXT["en"])
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     violations, warnings = counts[SH.Violation], counts[SH.Warning]
-    verdict = "FAILS" if violations else "CONFORMS"
-    lines = [heading, f"Result: {verdict} ({violations} violation{'s' * (violations != 1)}, "
-                      f"{warnings} warning{'s' * (warnings != 1)}, {counts[SH.Info]} info)"]
+    verdict = words["FAILS"] if violations else words["CONFORMS"]
+    lines = [heading, f"{words['Result']} {verdict} ({violations} {words['violation'][violations != 1]}, "
+                      f"{warnings} {words['warning'][warnings != 1]}, {counts[SH.Info]} {words['info']})"]
     for severity in SEVERITIES:
         group = [f for f in findings if f.severity == severity]
         if not group:
             continue
-        lines += ["", f"== {SEVERITY_NAMES[severity]}s ({len(group)}) =="]
+        lines += ["", f"== {words[severity]} ({len(group)}) =="]
         by_focus: dict[Node, list[Finding]] = defaultdict(list)
         for f in group:
             by_focus[f.focus].append(f)
         for focus, items in by_focus.items():
             lines.append(f"{_term(g, focus)}")
             for f in items:
-                where = f.path or "(node)"
-                value = f"  value {_term(g, f.value)}" if f.value is not None and f.value != f.focus else ""
+                where = f.path or words["node"]
+                value = f"  {words['value']} {_term(g, f.value)}" if f.value is not None and f.value != f.focus else ""
                 lines.append(f"  - {where}{value}  [{_term(g, f.shape)}]")
-                lines.append(f"      {f.message}")
+                lines.append(f"      {f.message_in(lang)}")
     return "\n".join(lines)
 
 
@@ -217,7 +263,8 @@ def save_findings(findings: list[Finding]) -> None:
     import os
 
     rows = [{"focus": str(f.focus), "severity": SEVERITY_NAMES.get(f.severity, str(f.severity)),
-             "shape": str(f.shape) if isinstance(f.shape, URIRef) else None, "path": f.path, "message": f.message}
+             "shape": str(f.shape) if isinstance(f.shape, URIRef) else None, "path": f.path, "message": f.message,
+             "messages": {tag: text for tag, text in f.messages if tag}}
             for f in findings if isinstance(f.focus, URIRef)]
     target = findings_path()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -234,9 +281,9 @@ def stored_findings() -> list[dict] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def validate(progress: Callable[[int], object] | None = None) -> tuple[bool, str]:
-    """Validate the asserted CEC graph; (no Violations, the printed report). ``progress(n)`` hears of
-    the triples read, and once more (n=0) when they are checked."""
+def validate(progress: Callable[[int], object] | None = None, lang: str = "en") -> tuple[bool, str]:
+    """Validate the asserted CEC graph; (no Violations, the printed report, in ``lang``). ``progress(n)``
+    hears of the triples read, and once more (n=0) when they are checked."""
     files = shape_files()
     if not files:
         return False, f"no shapes found in {paths.SHAPES_DIR} (expected {', '.join(SHAPE_FILES)})"
@@ -245,7 +292,7 @@ def validate(progress: Callable[[int], object] | None = None) -> tuple[bool, str
     save_findings(findings)
     if progress:
         progress(0)
-    heading = (f"SHACL validation of the CEC graph: {len(data)} data triples, {len(ontology)} vocabulary "
-               f"triples, shapes {', '.join(str(f.relative_to(paths.ROOT)) for f in files)}")
+    heading = REPORT_TEXT.get(lang, REPORT_TEXT["en"])["heading"].format(
+        data=len(data), vocabulary=len(ontology), files=", ".join(str(f.relative_to(paths.ROOT)) for f in files))
     conforms = not any(f.is_violation for f in findings)
-    return conforms, format_report(findings, heading=heading)
+    return conforms, format_report(findings, heading=heading, lang=lang)

@@ -71,12 +71,26 @@ def cmd_build(args) -> int:
     return 0
 
 
+def environment_lang() -> str:
+    """The report's language from the locale (LC_ALL, LC_MESSAGES, LANG: "es_MX.UTF-8" is Spanish), if it
+    is one the shapes speak (en, es, fr); else English."""
+    import os
+
+    from ..graph.validate import LANGS
+
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        code = os.environ.get(var, "").split("_")[0].split(".")[0].lower()
+        if code:
+            return code if code in LANGS else "en"
+    return "en"
+
+
 def cmd_validate(args) -> int:
     from ..graph.validate import validate
     from .progress import bar, ticker
 
     with bar("validate") as b:
-        conforms, report = validate(progress=ticker(b))
+        conforms, report = validate(progress=ticker(b), lang=args.lang or environment_lang())
     print(report)
     return 0 if conforms else 1
 
@@ -187,11 +201,15 @@ def parser() -> argparse.ArgumentParser:
                    description="Assemble the CEC dataset: the vocabulary, every source in its named graph, the "
                                "provenance and the RDFS/OWL entailments, written once per version of the inputs "
                                "as N-Quads; prints the file's path.").set_defaults(func=cmd_build)
-    sub.add_parser("validate", formatter_class=HelpFormatter,
-                   help="check the CEC graph against its SHACL shapes (exit 1 on a violation)",
-                   description="Check the CEC graph against its SHACL shapes: violations (exit status 1) and "
-                               "warnings, each with the shape's message saying how to fix the data."
-                   ).set_defaults(func=cmd_validate)
+    validate_parser = sub.add_parser(
+        "validate", formatter_class=HelpFormatter,
+        help="check the CEC graph against its SHACL shapes (exit 1 on a violation)",
+        description="Check the CEC graph against its SHACL shapes: violations (exit status 1) and "
+                    "warnings, each with the shape's message saying how to fix the data.")
+    validate_parser.add_argument("--lang", choices=("en", "es", "fr"), default=None,
+                                 help="the report's language (the shapes' messages are in English, Spanish and "
+                                      "French); default: the locale's (LC_ALL, LC_MESSAGES, LANG), else English")
+    validate_parser.set_defaults(func=cmd_validate)
     add_serve(sub)
     add_load(sub)
     return p

@@ -7,6 +7,7 @@ layers offer HTML without importing the web layer, and an app without it answers
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import current_app, render_template, request
@@ -26,7 +27,7 @@ from ..protocol.description import limits
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
 from . import vocabdoc
-from .i18n import choose_lang, t
+from .i18n import STRINGS, choose_lang, t
 from .pages import Labeller, render_page
 from .results import FORM_FORMATS, editor_settings, queries_page, results_page
 
@@ -188,6 +189,26 @@ def _path_operand(g: Graph, path) -> str:
     return f"({text})" if any(c in text for c in "/|") else text
 
 
+def severity_name(severity, lang: str) -> str:
+    """sh:Violation, sh:Warning, sh:Info in the page's language (the entity pages' words)."""
+    local = str(severity).rsplit("#", 1)[-1]
+    key = "severity_" + local.lower()
+    return t(key, lang) if key in STRINGS else local
+
+
+def shape_message(g: Graph, ps, lang: str) -> dict:
+    """A property shape's sh:message in ``lang`` (else English, marked with its language), or, when it has
+    none of its own, that of its SPARQL constraint(s): {"message", "message_lang"}."""
+    messages = [m for m in g.objects(ps, SH.message) if isinstance(m, Literal)]
+    if not messages:
+        messages = [m for c in g.objects(ps, SH.sparql) for m in g.objects(c, SH.message) if isinstance(m, Literal)]
+    for want in (lang, "en", None):
+        found = sorted(str(m) for m in messages if (m.language or None) == want)
+        if found:
+            return {"message": found[0], "message_lang": want or ""}
+    return {"message": min((str(m) for m in messages), default=""), "message_lang": ""}
+
+
 def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
     """(files, node shapes with their property shapes) for the HTML page, generated from the graph."""
     files = [{"id": _fragment(o), "iri": str(o), "name": _label(g, o, lang),
@@ -202,9 +223,10 @@ def shapes_view(g: Graph, lang: str) -> tuple[list[dict], list[dict]]:
                 "id": _fragment(ps),
                 "name": _label(g, ps, lang),
                 "path": path_text(g, path),
-                "severity": str(g.value(ps, SH.severity) or g.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
-                "message": min((str(m) for m in g.objects(ps, SH.message)
-                                if isinstance(m, Literal) and m.language in (lang, None)), default=""),
+                # Where a long path may wrap: between steps or alternatives, never inside "prefix:name".
+                "path_parts": re.split(r"(?<=[|/])", path_text(g, path)),
+                "severity": severity_name(g.value(ps, SH.severity) or g.value(shape, SH.severity) or SH.Violation, lang),
+                **shape_message(g, ps, lang),
             })
         targets = sorted(g.qname(target) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
                          for target in g.objects(shape, p) if isinstance(target, URIRef))

@@ -121,6 +121,9 @@ def shacl_status(iri: str, lang: str) -> dict | None:
     mine = [f for f in found if f["focus"] == iri]
     return {"conforms": not any(f["severity"] == "Violation" for f in mine), "findings": [
         {"severity": t("severity_" + f["severity"].lower(), lang) if f["severity"] in ("Violation", "Warning", "Info")
-         else f["severity"], "level": f["severity"].lower(), "message": f["message"], "path": f["path"],
+         else f["severity"], "level": f["severity"].lower(),
+         # The shapes' messages are in en/es/fr (results stored before they were lack "messages").
+         "message": (f.get("messages") or {}).get(lang) or f["message"],
+         "message_lang": lang if (f.get("messages") or {}).get(lang) else "en", "path": f["path"],
          "shape_href": "/shapes#" + f["shape"].split("#", 1)[1] if f["shape"] and "#" in f["shape"] else "/shapes"}
         for f in mine]}

@@ -420,6 +420,18 @@ STRINGS: dict[str, dict[str, str]] = {
                               "es": "Se conserva para los datos existentes; no lo use en datos nuevos.",
                               "fr": "Conservé pour les données existantes ; ne l'utilisez pas dans de nouvelles données."},
     # -- end of issue 10, item 4 --
+    # -- issue 10, item 1 (h10a): fallback notes that name the language. --
+    "lang_en": {"en": "English", "es": "inglés", "fr": "anglais"},
+    "lang_es": {"en": "Spanish", "es": "español", "fr": "espagnol"},
+    "lang_fr": {"en": "French", "es": "francés", "fr": "français"},
+    "fallback_untagged": {"en": "not available in English; shown as the data gives it, without a language tag",
+                          "es": "no disponible en español; se muestra tal como figura en los datos, sin etiqueta "
+                                "de idioma",
+                          "fr": "non disponible en français ; affiché tel que les données le donnent, sans "
+                                "étiquette de langue"},
+    "fallback_derived": {"en": "no label in English; derived from its identifier",
+                         "es": "sin etiqueta en español; derivado de su identificador",
+                         "fr": "sans libellé en français ; dérivé de son identifiant"},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label
@@ -547,6 +559,15 @@ def t(key: str, lang: str) -> str:
     return STRINGS[key].get(lang) or STRINGS[key][DEFAULT_LANG]
 
 
+def language_name(tag: str | None, lang: str) -> str:
+    """The name of the language ``tag`` in ``lang`` ("es" on an English page: "Spanish"); a tag we have
+    no name for stays as it is, and a missing one is "?"."""
+    if not tag:
+        return "?"
+    key = "lang_" + tag.split("-")[0].lower()
+    return t(key, lang) if key in STRINGS else tag
+
+
 @dataclass(frozen=True)
 class Label:
     """A label to show, in ``lang``; ``fallback`` is true when it is not in the language asked for."""
@@ -554,6 +575,7 @@ class Label:
     text: str
     lang: str | None
     fallback: bool
+    derived: bool = False     # made from the IRI, no label at all (``Labeller.prop``)
 
 
 def pick_label(candidates: list[tuple[str, str | None]], lang: str) -> Label | None:

@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 
 from ..graph.namespaces import BASE
 from ..linkeddata import describe as d
-from .i18n import LANG_NAMES, LANGS, STANDARD_LABELS, Label, format_literal, pick_label, t
+from .i18n import LANG_NAMES, LANGS, STANDARD_LABELS, Label, format_literal, language_name, pick_label, t
 
 # The site's templates and static assets live beside this module and ship in the wheel.
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
@@ -68,7 +68,7 @@ class Labeller:
         std = STANDARD_LABELS.get(iri)
         if std:
             return Label(std[self.lang], self.lang, False)
-        return Label(humanise(iri), None, True)
+        return Label(humanise(iri), None, True, derived=True)
 
 
 def href_for(iri: str, lang_qs: str) -> str | None:
@@ -144,4 +144,5 @@ def switcher(lang: str) -> list[dict]:
 
 
 def render_page(template: str, lang: str, **ctx) -> str:
-    return render_template(template, lang=lang, t=lambda k: t(k, lang), switcher=switcher(lang), **ctx)
+    return render_template(template, lang=lang, t=lambda k: t(k, lang), switcher=switcher(lang),
+                           lang_name=lambda tag: language_name(tag, lang), **ctx)
