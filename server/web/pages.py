@@ -14,6 +14,7 @@ from flask import Blueprint, render_template, request
 
 from ..graph.namespaces import BASE
 from ..linkeddata import describe as d
+from ..protocol.hints import KNOWN_PREFIXES
 from .i18n import LANG_NAMES, LANGS, STANDARD_LABELS, Label, format_literal, pick_label, t
 
 # The site's templates and static assets live beside this module and ship in the wheel.
@@ -69,6 +70,14 @@ class Labeller:
         if std:
             return Label(std[self.lang], self.lang, False)
         return Label(humanise(iri), None, True)
+
+
+def compact(iri: str) -> str:
+    """``schema:Person``, ``cec:Party``: the IRI with the longest namespace the site knows as a prefix
+    (the SPARQL editor's prefixes), else the IRI itself."""
+    best = max(((p, ns) for p, ns in KNOWN_PREFIXES.items() if iri.startswith(ns) and len(iri) > len(ns)),
+               key=lambda x: len(x[1]), default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
 
 
 def href_for(iri: str, lang_qs: str) -> str | None:
