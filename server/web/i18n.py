@@ -513,6 +513,66 @@ STANDARD_LABELS: dict[str, dict[str, str]] = {
     "https://schema.org/WebSite": {"en": "Website", "es": "Sitio Web", "fr": "Site Web"},
 }
 
+# Statements pointing at an entity are named by their inverse (issue 10, item 6). First the vocabulary's
+# owl:inverseOf (read from the graph); then, for the standard terms, the inverse their vocabulary
+# defines (W3C ORG, SKOS, schema.org), named with its label above; then these wordings, ours, for
+# properties whose label cannot take the "is … of" phrasing ("advises" -> "advised by"); every other
+# property reads "is <label> of" (STRINGS["inverse_phrase"]).
+STANDARD_INVERSES: dict[str, str] = {
+    "http://www.w3.org/ns/org#hasUnit": "http://www.w3.org/ns/org#unitOf",
+    "http://www.w3.org/ns/org#unitOf": "http://www.w3.org/ns/org#hasUnit",
+    "http://www.w3.org/ns/org#holds": "http://www.w3.org/ns/org#heldBy",
+    "http://www.w3.org/ns/org#heldBy": "http://www.w3.org/ns/org#holds",
+    "http://www.w3.org/ns/org#hasPost": "http://www.w3.org/ns/org#postIn",
+    "http://www.w3.org/ns/org#postIn": "http://www.w3.org/ns/org#hasPost",
+    "http://www.w3.org/ns/org#originalOrganization": "http://www.w3.org/ns/org#changedBy",
+    "http://www.w3.org/ns/org#changedBy": "http://www.w3.org/ns/org#originalOrganization",
+    "http://www.w3.org/2004/02/skos/core#hasTopConcept": "http://www.w3.org/2004/02/skos/core#topConceptOf",
+    "http://www.w3.org/2004/02/skos/core#topConceptOf": "http://www.w3.org/2004/02/skos/core#hasTopConcept",
+    "https://schema.org/hasPart": "https://schema.org/isPartOf",
+    "https://schema.org/isPartOf": "https://schema.org/hasPart",
+    "http://purl.org/dc/terms/isPartOf": "https://schema.org/hasPart",
+    "http://purl.org/dc/terms/relation": "http://purl.org/dc/terms/relation",
+}
+INVERSE_LABELS: dict[str, dict[str, str]] = {
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"en": "cited as “see also” by",
+                                                     "es": "citado como «véase también» por",
+                                                     "fr": "cité comme « voir aussi » par"},
+    "http://www.w3.org/2004/02/skos/core#inScheme": {"en": "contains the concept", "es": "contiene el concepto",
+                                                     "fr": "contient le concept"},
+    "http://www.w3.org/ns/org#member": {"en": "membership", "es": "pertenencia", "fr": "appartenance"},
+    "http://www.w3.org/ns/org#organization": {"en": "membership", "es": "pertenencia", "fr": "appartenance"},
+    "http://www.w3.org/ns/org#resultingOrganization": {"en": "resulted from", "es": "resultado de", "fr": "issu de"},
+    "http://www.w3.org/ns/org#reportsTo": {"en": "reporting to it", "es": "le rinde cuentas", "fr": "en relève"},
+    "http://www.w3.org/ns/prov#used": {"en": "used by", "es": "usado por", "fr": "utilisé par"},
+    "http://www.w3.org/ns/prov#wasDerivedFrom": {"en": "source of", "es": "fuente de", "fr": "source de"},
+    "http://www.w3.org/ns/prov#wasGeneratedBy": {"en": "generated", "es": "generó", "fr": "a généré"},
+    "https://schema.org/containedInPlace": {"en": "contains", "es": "contiene", "fr": "contient"},
+    "https://w3id.org/cec-kg/ontology#advises": {"en": "advised by", "es": "asesorado por", "fr": "conseillé par"},
+    "https://w3id.org/cec-kg/ontology#announcedBy": {"en": "announced", "es": "anunció", "fr": "a annoncé"},
+    "https://w3id.org/cec-kg/ontology#announcedWithdrawalOf": {"en": "withdrawal announced by",
+                                                               "es": "retiro anunciado por",
+                                                               "fr": "retrait annoncé par"},
+    "https://w3id.org/cec-kg/ontology#definesAgendaOf": {"en": "agenda defined by", "es": "agenda definida por",
+                                                         "fr": "programme défini par"},
+    "https://w3id.org/cec-kg/ontology#guidedBy": {"en": "guides", "es": "orienta", "fr": "guide"},
+    "https://w3id.org/cec-kg/ontology#implements": {"en": "implemented by", "es": "aplicado por",
+                                                    "fr": "mis en œuvre par"},
+    "https://w3id.org/cec-kg/ontology#implementsPlan": {"en": "implemented by", "es": "ejecutado por",
+                                                        "fr": "mis en œuvre par"},
+    "https://w3id.org/cec-kg/ontology#informs": {"en": "informed by", "es": "informado por", "fr": "informé par"},
+    "https://w3id.org/cec-kg/ontology#mayProduce": {"en": "may be produced by", "es": "puede ser producido por",
+                                                    "fr": "peut être produit par"},
+    "https://w3id.org/cec-kg/ontology#partyConcerned": {"en": "party concerned in", "es": "parte en cuestión en",
+                                                        "fr": "partie visée par"},
+    "https://w3id.org/cec-kg/ontology#representsParty": {"en": "represented by", "es": "representada por",
+                                                         "fr": "représentée par"},
+    "https://w3id.org/cec-kg/ontology#sideAccordTo": {"en": "has side accord", "es": "tiene como acuerdo paralelo",
+                                                      "fr": "a pour accord parallèle"},
+    "https://w3id.org/cec-kg/ontology#withdrawalFrom": {"en": "subject of the withdrawal", "es": "objeto del retiro",
+                                                        "fr": "objet du retrait"},
+}
+
 DURATION_UNITS = {  # ISO 8601 designator -> (singular, plural) per language
     "Y": {"en": ("year", "years"), "es": ("año", "años"), "fr": ("an", "ans")},
     "M": {"en": ("month", "months"), "es": ("mes", "meses"), "fr": ("mois", "mois")},
