@@ -493,8 +493,8 @@ STANDARD_LABELS: dict[str, dict[str, str]] = {
     "https://schema.org/logo": {"en": "logo", "es": "logotipo", "fr": "logo"},
     "https://schema.org/name": {"en": "name", "es": "nombre", "fr": "nom"},
     # Classes the data uses directly (the "Type" line of a page).
-    "http://www.w3.org/2004/02/skos/core#ConceptScheme": {"en": "Concept Scheme", "es": "Esquema de Conceptos",
-                                                           "fr": "Schéma de Concepts"},
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme": {"en": "Concept Scheme", "es": "Esquema de conceptos",
+                                                           "fr": "Schéma de concepts"},
     "http://www.w3.org/2006/time#Instant": {"en": "Instant", "es": "Instante", "fr": "Instant"},
     "http://www.w3.org/2006/time#Interval": {"en": "Interval", "es": "Intervalo", "fr": "Intervalle"},
     "http://www.w3.org/ns/org#Organization": {"en": "Organization", "es": "Organización", "fr": "Organisation"},
@@ -503,14 +503,14 @@ STANDARD_LABELS: dict[str, dict[str, str]] = {
     "http://www.w3.org/ns/prov#Activity": {"en": "Activity", "es": "Actividad", "fr": "Activité"},
     "http://xmlns.com/foaf/0.1/Person": {"en": "Person", "es": "Persona", "fr": "Personne"},
     "https://schema.org/Person": {"en": "Person", "es": "Persona", "fr": "Personne"},
-    "https://schema.org/AdministrativeArea": {"en": "Administrative Area", "es": "División Administrativa",
-                                              "fr": "Division Administrative"},
+    "https://schema.org/AdministrativeArea": {"en": "Administrative Area", "es": "División administrativa",
+                                              "fr": "Division administrative"},
     "https://schema.org/City": {"en": "City", "es": "Ciudad", "fr": "Ville"},
     "https://schema.org/Collection": {"en": "Collection", "es": "Colección", "fr": "Collection"},
-    "https://schema.org/Dataset": {"en": "Dataset", "es": "Conjunto de Datos", "fr": "Jeu de Données"},
+    "https://schema.org/Dataset": {"en": "Dataset", "es": "Conjunto de datos", "fr": "Jeu de données"},
     "https://schema.org/ImageObject": {"en": "Image", "es": "Imagen", "fr": "Image"},
-    "https://schema.org/PostalAddress": {"en": "Postal Address", "es": "Dirección Postal", "fr": "Adresse Postale"},
-    "https://schema.org/WebSite": {"en": "Website", "es": "Sitio Web", "fr": "Site Web"},
+    "https://schema.org/PostalAddress": {"en": "Postal Address", "es": "Dirección postal", "fr": "Adresse postale"},
+    "https://schema.org/WebSite": {"en": "Website", "es": "Sitio web", "fr": "Site Web"},
 }
 
 # Statements pointing at an entity are named by their inverse (issue 10, item 6). First the vocabulary's
