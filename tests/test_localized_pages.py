@@ -172,7 +172,7 @@ def test_404_in_the_language_with_the_switcher(live_server, lang, title, phrase)
 @pytest.mark.parametrize("lang", ("es", "fr"))
 def test_an_unknown_entity_says_its_english_detail_is_english(live_server, lang):
     text = page(live_server, "/page/party/atlantis", lang, status=404)
-    assert re.search(r'<p class="problem-detail" lang="en">[^<]*is not an identifier', text), \
+    assert re.search(r'<div class="problem" lang="en"><p class="problem-detail">[^<]*is not an identifier', text), \
         "a lower layer's English detail is marked as English"
     assert "Not Found" not in text
 
