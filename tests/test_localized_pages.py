@@ -113,7 +113,7 @@ def test_dump_sizes_are_human_readable(live_server, lang, units):
 
 def test_french_labels_sort_as_french_sorts(live_server):
     text = page(live_server, "/dataset", "fr")
-    labels = [text_of(re.search(r"<th scope=\"row\">(.*?)</th>", row, re.S).group(1))
+    labels = [text_of(re.search(r"<th scope=\"row\">(.*?) <code", row, re.S).group(1))
               for row in table_rows(text, "properties")]
     assert "éditeur" in labels and "unité de" in labels, labels
     assert labels.index("éditeur") < labels.index("unité de"), "é sorts with e, before u"
@@ -131,9 +131,9 @@ def test_dataset_tables_are_sorted_linked_and_prefixed(live_server, lang):
         assert len(rows) > 20, f"{table}: {len(rows)} rows"
         labels = []
         for row in rows:
-            head = re.search(r'<th scope="row"><a href="([^"]+)">(.*?)</a></th>', row, re.S)
+            head = re.search(r'<th scope="row"><a href="([^"]+)">(.*?)</a> <code', row, re.S)
             assert head, f"{table}: a term without a link: {row}"
-            curie = re.search(r'<code title="([^"]+)">([^<]+)</code>', row)
+            curie = re.search(r'<code class="curie" title="([^"]+)">([^<]+)</code>', row)
             assert curie, f"{table}: no compact IRI: {row}"
             iri, short = html.unescape(curie.group(1)), curie.group(2)
             prefix, _, local = short.partition(":")
