@@ -681,6 +681,16 @@ def format_size(n_bytes: int, lang: str) -> str:
 _COLLATORS: dict[str, object] = {}
 
 
+def warm() -> None:
+    """Load the CLDR data and the collators of the three languages now (at start-up), not on the first
+    page a reader asks for."""
+    for lang in LANGS:
+        format_number(1234.5, lang)
+        format_size(1234, lang)
+        format_date("2000-01-01", XSD + "date", lang)
+        sort_key("a", lang)
+
+
 def sort_key(text: str, lang: str) -> bytes:
     """The one key labels are sorted by: the ICU collator of ``lang`` (accents, case and letters such as
     Spanish ñ in their place: French "éditeur" before "unité de", where ``sorted()`` puts every accented
