@@ -169,12 +169,19 @@ def test_404_in_the_language_with_the_switcher(live_server, lang, title, phrase)
         assert "nothing is served at" not in text and "Back to the home page" not in text
 
 
-@pytest.mark.parametrize("lang", ("es", "fr"))
-def test_an_unknown_entity_says_its_english_detail_is_english(live_server, lang):
-    text = page(live_server, "/page/party/atlantis", lang, status=404)
-    assert re.search(r'<div class="problem" lang="en"><p class="problem-detail">[^<]*is not an identifier', text), \
-        "a lower layer's English detail is marked as English"
-    assert "Not Found" not in text
+@pytest.mark.parametrize("lang,phrase", [("es", "no es un identificador que este grafo describa"),
+                                         ("fr", "n'est pas un identifiant que ce graphe décrit")])
+def test_an_unknown_entity_page_is_explained_in_the_language(live_server, lang, phrase):
+    text = html.unescape(page(live_server, "/page/party/atlantis", lang, status=404))
+    assert f'<div class="problem" lang="{lang}"><p class="problem-detail">&lt;https://w3id.org/cec-kg/id/party/atlantis&gt; ' \
+           f'{phrase}' in page(live_server, "/page/party/atlantis", lang, status=404).replace("&#39;", "'"), text[:3000]
+    assert "Not Found" not in text and "is not an identifier" not in text
+
+
+def test_a_lower_layer_english_detail_is_marked_english(live_server):
+    text = page(live_server, "/dumps/no-such-dump.ttl", "fr", status=404)
+    assert re.search(r'<div class="problem" lang="en"><p class="problem-detail">no dump named', text), text[:3000]
+    assert "Ce que dit le service (en anglais)" in html.unescape(text)
 
 
 # -- Entity pages that read right -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..linkeddata import describe as d
 from ..problems import PROBLEM_JSON, Problem, current_request_id, problem_response
 from ..store import failure_problem
 from ..store.executor import StoreFailure
@@ -55,6 +56,17 @@ def how_to_fix(exc: HTTPException, lang: str = "en") -> str:
     return exc.description or exc.name
 
 
+def unknown_page(exc: Problem) -> str | None:
+    """The most common 404 for people, a /page/… that names nothing, explained in the reader's language
+    (the linked-data layer's own detail is English)."""
+    if exc.code != 404 or not request.path.startswith("/page/"):
+        return None
+    key = request.path[len("/page/"):]
+    iri = d.iri_for_key(key)
+    lang, _ = choose_lang(request)
+    return t("error_404_entity", lang).format(what=f"<{iri}>" if iri else f"'{key}'")
+
+
 def _routed(path: str) -> bool:
     try:
         current_app.url_map.bind("localhost").match(path, method="GET")
@@ -66,7 +78,9 @@ def _routed(path: str) -> bool:
 def handle_http_exception(exc: HTTPException) -> Response:
     if isinstance(exc, Problem):
         if wants_html():
-            return html_response(exc.code, exc.title, exc.description, exc.extra_headers)
+            translated = unknown_page(exc)
+            return html_response(exc.code, exc.title, translated or exc.description, exc.extra_headers,
+                                 translated=translated is not None)
         return problem_response(exc.code, exc.title, exc.description, exc.extra_headers, **exc.extra)
     if wants_html():
         lang, _ = choose_lang(request)

@@ -410,6 +410,12 @@ STRINGS: dict[str, dict[str, str]] = {
                        "fr": " (POST n'envoie que des requêtes SPARQL)."},
     "error_detail_english": {"en": "What the service says:", "es": "Lo que dice el servicio (en inglés):",
                              "fr": "Ce que dit le service (en anglais) :"},
+    "error_404_entity": {"en": "{what} is not an identifier this graph describes. Identifiers look like "
+                               "/id/party/mexico; /sitemap.xml lists every one and /sparql can search them.",
+                         "es": "{what} no es un identificador que este grafo describa. Los identificadores tienen la "
+                               "forma /id/party/mexico; /sitemap.xml los enumera todos y /sparql permite buscarlos.",
+                         "fr": "{what} n'est pas un identifiant que ce graphe décrit. Les identifiants ont la forme "
+                               "/id/party/mexico ; /sitemap.xml les énumère tous et /sparql permet de les chercher."},
     "inverse_phrase": {"en": "is {label} of", "es": "es {label} de", "fr": "est {label} de"},
     "same_values": {"en": "The same values are stated with", "es": "Los mismos valores se afirman con",
                     "fr": "Les mêmes valeurs sont affirmées avec"},
