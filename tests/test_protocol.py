@@ -459,7 +459,7 @@ def test_service_description_html(endpoint):
     r = requests.get(endpoint, headers={"Accept": "text/html"}, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
     assert f'<form class="query" method="get" action="{endpoint}">' in r.text and "sd:Service" in r.text
-    assert "rows or triples returned at most" in r.text and "<code>100000</code>" in r.text, "limits shown by name"
+    assert "rows or triples returned at most" in r.text and "<code>100,000</code>" in r.text, "limits shown by name"
     assert "?example=" not in r.text, "the CEC graph's example questions are not offered for other data"
     assert requests.get(endpoint, params={"example": "cq-01-factual-records-concerning-mexico"},
                         headers={"Accept": "text/html"}, timeout=10).status_code == 404

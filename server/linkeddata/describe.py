@@ -293,6 +293,16 @@ def term_labels() -> dict[str, list[tuple[str, str | None]]]:
     return memo(("term-labels",), compute)
 
 
+def term_inverses() -> dict[str, str]:
+    """Property -> its inverse, for every owl:inverseOf a graph states (the vocabulary's), both ways."""
+    def compute():
+        out: dict[str, str] = {}
+        for r in run("ld-inverses"):
+            out.setdefault(r["property"].value, r["inverse"].value)
+        return out
+    return memo(("term-inverses",), compute)
+
+
 def is_entailment_graph(g: str) -> bool:
     return g == str(ENTAILMENT_GRAPH)
 

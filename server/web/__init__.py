@@ -16,7 +16,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages, the HTML views of the lower layers' documents and the error handlers."""
-    from . import documents, entity, errors, home, library, pages, search, security
+    from . import documents, entity, errors, home, i18n, library, pages, search, security
+
+    i18n.warm()
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(entity.bp)

@@ -69,9 +69,10 @@ def bar_chart(items: list[tuple[str, float]], *, title: str, desc: str, width: i
 
 
 def timeline(counts: dict[int, dict[str, float]], *, series: list[tuple[str, str]], title: str, desc: str,
-             width: int = 640, height: int = 220, href=None) -> Markup:
+             width: int = 640, height: int = 220, href=None, number_format=_fmt) -> Markup:
     """Columns per year, stacked by series. ``counts``: year -> {series key: value}; ``series``: (key,
-    label) in stacking order; ``href(year)`` links each year's column (e.g. to a filtered list)."""
+    label) in stacking order; ``href(year)`` links each year's column (e.g. to a filtered list);
+    ``number_format`` writes the numbers people read (the page language's; data-value stays plain)."""
     uid = f"chart{next(_ids)}"
     if not counts:
         return Markup("")
@@ -90,7 +91,7 @@ def timeline(counts: dict[int, dict[str, float]], *, series: list[tuple[str, str
     for tick in ticks:
         y = top_pad + plot_h - plot_h * tick / top
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-                     f'<text x="{left - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">{_fmt(tick)}</text>')
+                     f'<text x="{left - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">{number_format(tick)}</text>')
     colors = {key: PALETTE[i % len(PALETTE)] for i, (key, _) in enumerate(series)}
     names = dict(series)
     label_every = 1 if len(years) <= 12 else 2 if len(years) <= 24 else 5
@@ -106,7 +107,7 @@ def timeline(counts: dict[int, dict[str, float]], *, series: list[tuple[str, str
             base -= h
             group.append(f'<rect class="mark" x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                          f'fill="{colors[key]}" data-year="{y}" data-series="{_a(key)}" data-value="{_fmt(v)}">'
-                         f'<title>{y} · {_a(names[key])}: {_fmt(v)}</title></rect>')
+                         f'<title>{y} · {_a(names[key])}: {number_format(v)}</title></rect>')
         if group and href:
             parts.append(f'<a href="{_a(href(y))}">' + "".join(group) + "</a>")
         else:

@@ -19,16 +19,16 @@ from ..graph.namespaces import CEC, ONTOLOGY_IRI
 from ..graph.queries import saved_queries
 from ..linkeddata import describe as d
 from ..linkeddata.discovery import SUFFIX as DATASET_SUFFIX
-from ..linkeddata.discovery import dump_files, partitions, statistics
+from ..linkeddata.discovery import partitions, statistics
 from ..linkeddata.vocabulary import (CONTEXT_IRI, alternates, file_cache, files_key, parse_turtle, refinements,
                                      shapes_graph)
 from ..problems import Problem
-from ..protocol.description import limits
+from ..protocol.description import BYTES, SECONDS, limits
 from ..protocol.http import document_response, license_iri
 from ..store import get_store
 from . import vocabdoc
-from .i18n import STRINGS, choose_lang, t
-from .pages import Labeller, render_page
+from .i18n import STRINGS, choose_lang, format_number, format_size, sort_key, t
+from .pages import Labeller, compact, href_for, render_page
 from .results import FORM_FORMATS, editor_settings, queries_page, results_page
 
 
@@ -77,32 +77,66 @@ def service_page(endpoint: str, turtle: str):
     body = render_page("sparql.html", lang, endpoint=endpoint, turtle=turtle,
                        query=known[name]["text"] if name else DEFAULT_QUERY,
                        examples=list(known.values()), lang_amp=f"&lang={lang}" if explicit else "",
-                       limits=limits(current_app.config), form_formats=FORM_FORMATS, alternates=SD_ALTERNATES,
+                       limits=limits_view(current_app.config, lang), form_formats=FORM_FORMATS,
+                       alternates=SD_ALTERNATES,
                        editor=editor_settings(), lang_field=lang if explicit else None,
                        license=license_iri(), version=get_store().content_hash())
     return document_response(body, "text/html", vary="Accept, Accept-Language", content_language=lang)
 
 
+def limits_view(cfg, lang: str) -> list[dict]:
+    """The limits of ``protocol.description.limits`` for the page: named in ``lang`` (the service
+    description keeps the English names), numbers written the language's way."""
+    rows = []
+    for pid, english, value, unit in limits(cfg):
+        key = "limit_" + pid
+        if isinstance(value, bool):
+            text = t("answer_true" if value else "answer_false", lang)
+        else:
+            text = format_number(value, lang)
+            if unit == SECONDS:
+                text += "\u00a0s"
+            elif unit == BYTES:
+                text += "\u00a0" + t("unit_bytes", lang)
+        rows.append({"id": pid, "label": t(key, lang) if key in STRINGS else english,
+                     "lang": lang if key in STRINGS else "en", "value": text})
+    return rows
+
+
 # -- The dataset description and the dumps ----------------------------------------------------------
 
+def term_rows(terms: list[tuple[str, int]], name, lang: str, lang_qs: str) -> list[dict]:
+    """Classes or properties with their counts, for a table: the label in ``lang`` and the compact IRI,
+    each a link (our terms to their entry in /ontology, others to their IRI), sorted by the label as
+    ``lang`` sorts."""
+    rows = [{"label": name(iri), "iri": iri, "curie": compact(iri), "href": href_for(iri, lang_qs),
+             "count": format_number(n, lang), "n": n} for iri, n in terms]
+    rows.sort(key=lambda r: (sort_key(r["label"].text, lang), r["curie"]))
+    return rows
+
+
 def dataset_page():
-    lang, _ = choose_lang(request)
+    lang, explicit = choose_lang(request)
+    lang_qs = "?lang=" + lang if explicit else ""
 
     def compute():
         labeller = Labeller(lang, None)
         classes, props = partitions()
-        return render_page("dataset.html", lang, stats=statistics(), files=dump_files(),
-                           classes=[(labeller.thing(c), c, n) for c, n in classes],
-                           properties=[(labeller.prop(p), p, n) for p, n in props],
+        stats = {k: format_number(v, lang) for k, v in statistics().items()}
+        return render_page("dataset.html", lang, stats=stats, lang_qs=lang_qs,
+                           classes=term_rows(classes, labeller.thing, lang, lang_qs),
+                           properties=term_rows(props, labeller.prop, lang, lang_qs),
                            license=license_iri(), version=get_store().content_hash())
-    body = d.memo(("dataset-html", lang, request.path), compute)   # the switcher links to this path
+    body = d.memo(("dataset-html", lang, explicit, request.path), compute)   # the switcher links to this path
     return document_response(body, "text/html", content_language=lang, content_location="/dataset.html",
                              links=[(f"/dataset.{s}", "alternate", m) for m, s in DATASET_SUFFIX.items() if s != "html"])
 
 
 def dumps_page(files: list[dict]):
     lang, _ = choose_lang(request)
-    return document_response(render_page("dumps.html", lang, files=files), "text/html", content_language=lang)
+    shown = [f | {"size_text": format_size(f["size"], lang), "size_exact": format_number(f["size"], lang)}
+             for f in files]
+    return document_response(render_page("dumps.html", lang, files=shown), "text/html", content_language=lang)
 
 
 # -- The vocabulary's documentation (generated from its graph: web/vocabdoc.py) -------------------------------

@@ -17,9 +17,10 @@ from ..linkeddata import describe as d
 from ..linkeddata.resource import not_found, signposts
 from ..protocol.http import document_response, license_iri
 from . import orgchart
-from .i18n import choose_lang, format_literal, pick_label, t
+from .i18n import STANDARD_INVERSES, choose_lang, format_literal, pick_label, sort_key, t
 from .library import publications
-from .pages import RDF_TYPE, Labeller, group_rows, href_for, render_page, schema_org, value_view
+from .pages import (RDF_TYPE, Labeller, compact, group_rows, href_for, merge_types, render_page, schema_org,
+                    value_text, value_view)
 
 bp = Blueprint("entity", __name__)
 PARTY = BASE + "ontology#Party"
@@ -43,9 +44,17 @@ def page(key: str):
                 nested[f.s].append(f)
         nested_rows = {b: group_rows(fs, labeller, lang_qs, notes, {}, lambda f: f.o) for b, fs in nested.items()}
         out = [f for f in desc.facts if f.role == "out" and f.p.value != RDF_TYPE]
-        incoming = [f for f in desc.facts if f.role == "in"]
+        # A statement pointing here that only repeats one of the entity's own through an inverse
+        # ("the CEC has party Mexico" beside "Mexico party to the CEC") is said once, as the entity's own.
+        own = {(f.p.value, f.o) for f in out}
+        inverses = d.term_inverses()
+        incoming = [f for f in desc.facts if f.role == "in"
+                    and (inverses.get(f.p.value, STANDARD_INVERSES.get(f.p.value)), f.s) not in own]
         types = [value_view(f.o, labeller, lang_qs, {}) | {"notes": sorted(notes[g] for g in f.graphs)}
                  for f in desc.facts if f.role == "out" and f.p.value == RDF_TYPE]
+        types.sort(key=lambda ty: (sort_key(value_text(ty), lang), ty.get("iri", "")))
+        types = [ty | {"also": [compact(a) for a in ty["also"]], "curie": compact(ty.get("iri", ""))}
+                 for ty in merge_types(types)]
         sources = []
         for g in desc.cited_graphs:
             meta = desc.sources.get(g, {})
@@ -64,7 +73,7 @@ def page(key: str):
             "entity.html", lang,
             iri=iri, key=key, title=title, types=types,
             rows=group_rows(out, labeller, lang_qs, notes, nested_rows, lambda f: f.o),
-            incoming=group_rows(incoming, labeller, lang_qs, notes, {}, lambda f: f.s),
+            incoming=group_rows(incoming, labeller, lang_qs, notes, {}, lambda f: f.s, inverse=True),
             sources=sources,
             alternates=[(mt, f"/data/{key}.{sfx}", d.FORMAT_NAMES[sfx]) for mt, sfx in d.DOC_FORMATS.items()],
             schema_json=d.json_script(schema_org(desc, iri, labeller, page_url)),

@@ -17,7 +17,7 @@ from ..linkeddata import describe as d
 from ..linkeddata.discovery import statistics
 from ..protocol.http import document_response, license_iri
 from . import charts, orgchart
-from .i18n import Label, choose_lang, format_number, pick_label, t
+from .i18n import Label, choose_lang, format_number, pick_label, sort_key, t
 from .library import NO_PARTY, per_year, publications
 from .pages import Labeller, href_for, render_page
 from .results import labels_for
@@ -59,7 +59,7 @@ def kinds(lang: str, lang_qs: str) -> list[dict]:
         for iri in iris:
             label = pick_label(things[iri]["labels"], lang) or Label(iri.rsplit("/", 1)[-1], None, False)
             entries.append({"label": label, "href": href_for(iri, lang_qs), "iri": iri})
-        entries.sort(key=lambda e: e["label"].text.casefold())
+        entries.sort(key=lambda e: sort_key(e["label"].text, lang))
         more = len(entries) - PER_KIND
         out.append({"kind": kind, "title": labeller.thing(cls), "class": cls, "count": len(entries),
                     "entries": entries[:PER_KIND], "more": more if more > 0 else 0,
@@ -101,7 +101,8 @@ def publications_chart(lang: str, lang_qs: str):
     series = [(p, labeller.thing(p).text) for p in parties] + [(NO_PARTY, t("no_party", lang))]
     extra = [("lang", lang)] if lang_qs else []
     return charts.timeline(counts, series=series, title=t("per_year_title", lang),
-                           desc=t("per_year_desc", lang).format(n=len(pubs)),
+                           number_format=lambda n: format_number(charts._fmt(n), lang),
+                           desc=t("per_year_desc", lang).format(n=format_number(len(pubs), lang)),
                            href=lambda y: "/publications?" + urlencode([("from", y), ("to", y)] + extra)), len(pubs)
 
 

@@ -6,9 +6,15 @@ the chosen language falls back to another language and says so (``Label.fallback
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
+import icu      # PyICU (the pyicu-wheels distribution): collation
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel import units as babel_units
 from flask import Request
 
 from ..graph.namespaces import DATASET_DESCRIPTION, DATASET_TITLE
@@ -105,7 +111,7 @@ STRINGS: dict[str, dict[str, str]] = {
                             "fr": "Énoncés par propriété"},
     "count": {"en": "count", "es": "número", "fr": "nombre"},
     "file": {"en": "File", "es": "Archivo", "fr": "Fichier"},
-    "size": {"en": "Size (bytes)", "es": "Tamaño (bytes)", "fr": "Taille (octets)"},
+    "size": {"en": "Size", "es": "Tamaño", "fr": "Taille"},
     "checksum": {"en": "SHA-256", "es": "SHA-256", "fr": "SHA-256"},
     "built_from": {"en": "Built from the same graph the SPARQL endpoint serves.",
                    "es": "Generado a partir del mismo grafo que sirve el punto de acceso SPARQL.",
@@ -432,6 +438,75 @@ STRINGS: dict[str, dict[str, str]] = {
     "fallback_derived": {"en": "no label in English; derived from its identifier",
                          "es": "sin etiqueta en español; derivado de su identificador",
                          "fr": "sans libellé en français ; dérivé de son identifiant"},
+    # -- Issue 10, items 5 and 6 (helper 10c): every page localized, pages that read right ------------------
+    "limit_queryTimeout": {"en": "default query timeout", "es": "tiempo máximo de una consulta, por defecto",
+                           "fr": "délai maximal d'une requête, par défaut"},
+    "limit_maxQueryTimeout": {"en": "largest timeout= a request may ask for",
+                              "es": "mayor timeout= que puede pedir una solicitud",
+                              "fr": "plus grand timeout= qu'une requête peut demander"},
+    "limit_maxResultRows": {"en": "rows or triples returned at most (X-SPARQL-Row-Cap)",
+                            "es": "filas o tripletas devueltas como máximo (X-SPARQL-Row-Cap)",
+                            "fr": "lignes ou triplets renvoyés au plus (X-SPARQL-Row-Cap)"},
+    "limit_maxResultBytes": {"en": "largest result document, cut at a row beyond (X-SPARQL-Byte-Cap; 0: none)",
+                             "es": "documento de resultado más grande; más allá se corta en una fila "
+                                   "(X-SPARQL-Byte-Cap; 0: sin límite)",
+                             "fr": "plus gros document de résultat, coupé à une ligne au-delà "
+                                   "(X-SPARQL-Byte-Cap ; 0 : aucune limite)"},
+    "limit_fairQuerySeconds": {"en": "query seconds per client per minute (429 beyond; 0: none)",
+                               "es": "segundos de consulta por cliente y por minuto (429 más allá; 0: sin límite)",
+                               "fr": "secondes de requête par client et par minute (429 au-delà ; 0 : aucune limite)"},
+    "limit_fairConcurrentQueries": {"en": "queries a client may run at once (429 beyond; 0: no limit)",
+                                    "es": "consultas que un cliente puede ejecutar a la vez (429 más allá; 0: sin límite)",
+                                    "fr": "requêtes qu'un client peut exécuter à la fois (429 au-delà ; 0 : aucune limite)"},
+    "limit_maxQueryBytes": {"en": "largest query accepted", "es": "consulta más grande aceptada",
+                            "fr": "plus grande requête acceptée"},
+    "limit_maxNestingDepth": {"en": "deepest bracket nesting accepted",
+                              "es": "anidamiento más profundo de paréntesis y llaves aceptado",
+                              "fr": "imbrication de parenthèses et d'accolades la plus profonde acceptée"},
+    "limit_federatedQuery": {"en": "SERVICE is evaluated", "es": "SERVICE se evalúa", "fr": "SERVICE est évalué"},
+    "limit_update": {"en": "SPARQL Update is executed", "es": "SPARQL Update se ejecuta",
+                     "fr": "SPARQL Update est exécuté"},
+    "unit_bytes": {"en": "bytes", "es": "bytes", "fr": "octets"},
+    "media_type": {"en": "Media type", "es": "Tipo de medio", "fr": "Type de média"},
+    "dataset_sorted": {"en": "In alphabetical order; each term links to its definition.",
+                       "es": "En orden alfabético; cada término lleva a su definición.",
+                       "fr": "Par ordre alphabétique ; chaque terme mène à sa définition."},
+    "status_400": {"en": "Bad Request", "es": "Solicitud incorrecta", "fr": "Requête incorrecte"},
+    "status_404": {"en": "Not Found", "es": "No encontrado", "fr": "Introuvable"},
+    "status_405": {"en": "Method Not Allowed", "es": "Método no permitido", "fr": "Méthode non autorisée"},
+    "status_406": {"en": "Not Acceptable", "es": "Formato no disponible", "fr": "Format non disponible"},
+    "status_413": {"en": "Request Entity Too Large", "es": "Solicitud demasiado grande", "fr": "Requête trop volumineuse"},
+    "status_414": {"en": "Request URI Too Long", "es": "URI demasiado larga", "fr": "URI trop longue"},
+    "status_429": {"en": "Too Many Requests", "es": "Demasiadas solicitudes", "fr": "Trop de requêtes"},
+    "status_500": {"en": "Internal Server Error", "es": "Error interno del servidor", "fr": "Erreur interne du serveur"},
+    "status_503": {"en": "Service Unavailable", "es": "Servicio no disponible", "fr": "Service indisponible"},
+    "error_404": {"en": "nothing is served at {path}.{hint} The home page / lists what is here: /sparql, /id/… "
+                        "identifiers, /ontology, /shapes, /dataset, /dumps/, /sitemap.xml.",
+                  "es": "no se sirve nada en {path}.{hint} La página de inicio / enumera lo que hay aquí: /sparql, "
+                        "los identificadores /id/…, /ontology, /shapes, /dataset, /dumps/, /sitemap.xml.",
+                  "fr": "rien n'est servi à l'adresse {path}.{hint} La page d'accueil / énumère ce qui se trouve ici : "
+                        "/sparql, les identifiants /id/…, /ontology, /shapes, /dataset, /dumps/, /sitemap.xml."},
+    "error_404_slash": {"en": " Try {bare} (without the trailing slash).", "es": " Pruebe {bare} (sin la barra final).",
+                        "fr": " Essayez {bare} (sans la barre oblique finale)."},
+    "error_404_help": {"en": "The search box above finds names, titles and abbreviations in the three languages.",
+                       "es": "El cuadro de búsqueda de arriba encuentra nombres, títulos y siglas en los tres idiomas.",
+                       "fr": "La zone de recherche ci-dessus trouve noms, titres et sigles dans les trois langues."},
+    "error_405": {"en": "{method} is not allowed on {path}: this service is read-only; use {allowed}",
+                  "es": "{method} no está permitido en {path}: este servicio es de solo lectura; use {allowed}",
+                  "fr": "{method} n'est pas autorisé sur {path} : ce service est en lecture seule ; utilisez {allowed}"},
+    "error_405_post": {"en": " (POST only sends SPARQL queries).", "es": " (POST solo envía consultas SPARQL).",
+                       "fr": " (POST n'envoie que des requêtes SPARQL)."},
+    "error_detail_english": {"en": "What the service says:", "es": "Lo que dice el servicio (en inglés):",
+                             "fr": "Ce que dit le service (en anglais) :"},
+    "error_404_entity": {"en": "{what} is not an identifier this graph describes. Identifiers look like "
+                               "/id/party/mexico; /sitemap.xml lists every one and /sparql can search them.",
+                         "es": "{what} no es un identificador que este grafo describa. Los identificadores tienen la "
+                               "forma /id/party/mexico; /sitemap.xml los enumera todos y /sparql permite buscarlos.",
+                         "fr": "{what} n'est pas un identifiant que ce graphe décrit. Les identifiants ont la forme "
+                               "/id/party/mexico ; /sitemap.xml les énumère tous et /sparql permet de les chercher."},
+    "inverse_phrase": {"en": "is {label} of", "es": "es {label} de", "fr": "est {label} de"},
+    "same_values": {"en": "The same values are stated with", "es": "Los mismos valores se afirman con",
+                    "fr": "Les mêmes valeurs sont affirmées avec"},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label
@@ -512,8 +587,8 @@ STANDARD_LABELS: dict[str, dict[str, str]] = {
     "https://schema.org/logo": {"en": "logo", "es": "logotipo", "fr": "logo"},
     "https://schema.org/name": {"en": "name", "es": "nombre", "fr": "nom"},
     # Classes the data uses directly (the "Type" line of a page).
-    "http://www.w3.org/2004/02/skos/core#ConceptScheme": {"en": "Concept Scheme", "es": "Esquema de Conceptos",
-                                                           "fr": "Schéma de Concepts"},
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme": {"en": "Concept Scheme", "es": "Esquema de conceptos",
+                                                           "fr": "Schéma de concepts"},
     "http://www.w3.org/2006/time#Instant": {"en": "Instant", "es": "Instante", "fr": "Instant"},
     "http://www.w3.org/2006/time#Interval": {"en": "Interval", "es": "Intervalo", "fr": "Intervalle"},
     "http://www.w3.org/ns/org#Organization": {"en": "Organization", "es": "Organización", "fr": "Organisation"},
@@ -522,24 +597,76 @@ STANDARD_LABELS: dict[str, dict[str, str]] = {
     "http://www.w3.org/ns/prov#Activity": {"en": "Activity", "es": "Actividad", "fr": "Activité"},
     "http://xmlns.com/foaf/0.1/Person": {"en": "Person", "es": "Persona", "fr": "Personne"},
     "https://schema.org/Person": {"en": "Person", "es": "Persona", "fr": "Personne"},
-    "https://schema.org/AdministrativeArea": {"en": "Administrative Area", "es": "División Administrativa",
-                                              "fr": "Division Administrative"},
+    "https://schema.org/AdministrativeArea": {"en": "Administrative Area", "es": "División administrativa",
+                                              "fr": "Division administrative"},
     "https://schema.org/City": {"en": "City", "es": "Ciudad", "fr": "Ville"},
     "https://schema.org/Collection": {"en": "Collection", "es": "Colección", "fr": "Collection"},
-    "https://schema.org/Dataset": {"en": "Dataset", "es": "Conjunto de Datos", "fr": "Jeu de Données"},
+    "https://schema.org/Dataset": {"en": "Dataset", "es": "Conjunto de datos", "fr": "Jeu de données"},
     "https://schema.org/ImageObject": {"en": "Image", "es": "Imagen", "fr": "Image"},
-    "https://schema.org/PostalAddress": {"en": "Postal Address", "es": "Dirección Postal", "fr": "Adresse Postale"},
-    "https://schema.org/WebSite": {"en": "Website", "es": "Sitio Web", "fr": "Site Web"},
+    "https://schema.org/PostalAddress": {"en": "Postal Address", "es": "Dirección postal", "fr": "Adresse postale"},
+    "https://schema.org/WebSite": {"en": "Website", "es": "Sitio web", "fr": "Site Web"},
 }
 
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"],
+# Statements pointing at an entity are named by their inverse (issue 10, item 6). First the vocabulary's
+# owl:inverseOf (read from the graph); then, for the standard terms, the inverse their vocabulary
+# defines (W3C ORG, SKOS, schema.org), named with its label above; then these wordings, ours, for
+# properties whose label cannot take the "is … of" phrasing ("advises" -> "advised by"); every other
+# property reads "is <label> of" (STRINGS["inverse_phrase"]).
+STANDARD_INVERSES: dict[str, str] = {
+    "http://www.w3.org/ns/org#hasUnit": "http://www.w3.org/ns/org#unitOf",
+    "http://www.w3.org/ns/org#unitOf": "http://www.w3.org/ns/org#hasUnit",
+    "http://www.w3.org/ns/org#holds": "http://www.w3.org/ns/org#heldBy",
+    "http://www.w3.org/ns/org#heldBy": "http://www.w3.org/ns/org#holds",
+    "http://www.w3.org/ns/org#hasPost": "http://www.w3.org/ns/org#postIn",
+    "http://www.w3.org/ns/org#postIn": "http://www.w3.org/ns/org#hasPost",
+    "http://www.w3.org/ns/org#originalOrganization": "http://www.w3.org/ns/org#changedBy",
+    "http://www.w3.org/ns/org#changedBy": "http://www.w3.org/ns/org#originalOrganization",
+    "http://www.w3.org/2004/02/skos/core#hasTopConcept": "http://www.w3.org/2004/02/skos/core#topConceptOf",
+    "http://www.w3.org/2004/02/skos/core#topConceptOf": "http://www.w3.org/2004/02/skos/core#hasTopConcept",
+    "https://schema.org/hasPart": "https://schema.org/isPartOf",
+    "https://schema.org/isPartOf": "https://schema.org/hasPart",
+    "http://purl.org/dc/terms/isPartOf": "https://schema.org/hasPart",
+    "http://purl.org/dc/terms/relation": "http://purl.org/dc/terms/relation",
 }
+INVERSE_LABELS: dict[str, dict[str, str]] = {
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"en": "cited as “see also” by",
+                                                     "es": "citado como «véase también» por",
+                                                     "fr": "cité comme « voir aussi » par"},
+    "http://www.w3.org/2004/02/skos/core#inScheme": {"en": "contains the concept", "es": "contiene el concepto",
+                                                     "fr": "contient le concept"},
+    "http://www.w3.org/ns/org#member": {"en": "membership", "es": "pertenencia", "fr": "appartenance"},
+    "http://www.w3.org/ns/org#organization": {"en": "membership", "es": "pertenencia", "fr": "appartenance"},
+    "http://www.w3.org/ns/org#resultingOrganization": {"en": "resulted from", "es": "resultado de", "fr": "issu de"},
+    "http://www.w3.org/ns/org#reportsTo": {"en": "reporting to it", "es": "le rinde cuentas", "fr": "en relève"},
+    "http://www.w3.org/ns/prov#used": {"en": "used by", "es": "usado por", "fr": "utilisé par"},
+    "http://www.w3.org/ns/prov#wasDerivedFrom": {"en": "source of", "es": "fuente de", "fr": "source de"},
+    "http://www.w3.org/ns/prov#wasGeneratedBy": {"en": "generated", "es": "generó", "fr": "a généré"},
+    "https://schema.org/containedInPlace": {"en": "contains", "es": "contiene", "fr": "contient"},
+    "https://w3id.org/cec-kg/ontology#advises": {"en": "advised by", "es": "asesorado por", "fr": "conseillé par"},
+    "https://w3id.org/cec-kg/ontology#announcedBy": {"en": "announced", "es": "anunció", "fr": "a annoncé"},
+    "https://w3id.org/cec-kg/ontology#announcedWithdrawalOf": {"en": "withdrawal announced by",
+                                                               "es": "retiro anunciado por",
+                                                               "fr": "retrait annoncé par"},
+    "https://w3id.org/cec-kg/ontology#definesAgendaOf": {"en": "agenda defined by", "es": "agenda definida por",
+                                                         "fr": "programme défini par"},
+    "https://w3id.org/cec-kg/ontology#guidedBy": {"en": "guides", "es": "orienta", "fr": "guide"},
+    "https://w3id.org/cec-kg/ontology#implements": {"en": "implemented by", "es": "aplicado por",
+                                                    "fr": "mis en œuvre par"},
+    "https://w3id.org/cec-kg/ontology#implementsPlan": {"en": "implemented by", "es": "ejecutado por",
+                                                        "fr": "mis en œuvre par"},
+    "https://w3id.org/cec-kg/ontology#informs": {"en": "informed by", "es": "informado por", "fr": "informé par"},
+    "https://w3id.org/cec-kg/ontology#mayProduce": {"en": "may be produced by", "es": "puede ser producido por",
+                                                    "fr": "peut être produit par"},
+    "https://w3id.org/cec-kg/ontology#partyConcerned": {"en": "party concerned in", "es": "parte en cuestión en",
+                                                        "fr": "partie visée par"},
+    "https://w3id.org/cec-kg/ontology#representsParty": {"en": "represented by", "es": "representada por",
+                                                         "fr": "représentée par"},
+    "https://w3id.org/cec-kg/ontology#sideAccordTo": {"en": "has side accord", "es": "tiene como acuerdo paralelo",
+                                                      "fr": "a pour accord parallèle"},
+    "https://w3id.org/cec-kg/ontology#withdrawalFrom": {"en": "subject of the withdrawal", "es": "objeto del retiro",
+                                                        "fr": "objet du retrait"},
+}
+
 DURATION_UNITS = {  # ISO 8601 designator -> (singular, plural) per language
     "Y": {"en": ("year", "years"), "es": ("año", "años"), "fr": ("an", "ans")},
     "M": {"en": ("month", "months"), "es": ("mes", "meses"), "fr": ("mois", "mois")},
@@ -600,35 +727,82 @@ _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
+# Babel's locale for each UI language. English dates keep the day first ("25 October 1997"): the site's
+# convention since its first page, and unambiguous on both sides of the Atlantic.
+LOCALES = {"en": "en", "es": "es", "fr": "fr"}
+DATE_PATTERNS = {"en": "d MMMM y", "es": "long", "fr": "long"}
+
+
 def format_date(value: str, datatype: str, lang: str) -> str:
-    """xsd:date, xsd:gYearMonth, xsd:gYear as people write them in ``lang``; anything else unchanged."""
-    if datatype == XSD + "date" and (m := _DATE.match(value)):
-        y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
-        month = MONTHS[lang][mo - 1]
-        if lang == "en":
-            return f"{d} {month} {y}"
-        if lang == "es":
-            return f"{d} de {month} de {y}"
-        return f"{'1er' if d == 1 else d} {month} {y}"
-    if datatype == XSD + "gYearMonth" and (m := _YEAR_MONTH.match(value)):
-        y, mo = m.group(1), int(m.group(2))
-        month = MONTHS[lang][mo - 1]
-        return f"{month} de {y}" if lang == "es" else f"{month.capitalize() if lang == 'en' else month} {y}"
+    """xsd:date, xsd:gYearMonth as people write them in ``lang`` (Babel, CLDR); anything else unchanged."""
+    locale = LOCALES.get(lang, DEFAULT_LANG)
+    try:
+        if datatype == XSD + "date" and (m := _DATE.match(value)):
+            day = datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            text = babel_dates.format_date(day, DATE_PATTERNS.get(lang, "long"), locale=locale)
+            # French writes the first day of a month as an ordinal ("1er octobre"); CLDR does not.
+            return "1er" + text[1:] if lang == "fr" and day.day == 1 and text.startswith("1 ") else text
+        if datatype == XSD + "gYearMonth" and (m := _YEAR_MONTH.match(value)):
+            month = datetime.date(int(m.group(1)), int(m.group(2)), 1)
+            return babel_dates.format_skeleton("yMMMM", month, locale=locale)
+        if datatype == XSD + "dateTime":
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return babel_dates.format_datetime(moment, "medium", tzinfo=moment.tzinfo, locale=locale)
+    except ValueError:      # year 0, month 13, a year before 1 or after 9999: shown as written
+        return value
     return value
 
 
-def format_number(value: str, lang: str) -> str:
-    """Integers with the language's digit grouping (en 35,000 · es 35.000 · fr 35 000)."""
-    try:
-        n = int(value)
-    except ValueError:
-        return value
-    grouped = f"{n:,}"
-    if lang == "es":
-        return grouped.replace(",", ".") if abs(n) >= 10_000 else str(n)
-    if lang == "fr":
-        return grouped.replace(",", "\u202f")
-    return grouped
+def format_number(value, lang: str) -> str:
+    """The one way a number is written on a page, in ``lang`` (Babel, CLDR): en 35,000 · es 35.000 ·
+    fr 35 000; decimals with the language's separator (fr 1,5). Text that is not a number is unchanged."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text) if re.fullmatch(r"[+-]?\d+", text) else Decimal(text)
+        except (InvalidOperation, ValueError):
+            return text
+        if isinstance(value, Decimal) and not value.is_finite():
+            return text
+    # Every digit kept (Babel rounds to three decimals by default).
+    return babel_numbers.format_decimal(value, locale=LOCALES.get(lang, DEFAULT_LANG), decimal_quantization=False)
+
+
+def format_size(n_bytes: int, lang: str) -> str:
+    """A file size as people read it, in decimal units: en 1.2 MB · es 1,2 MB · fr 1,2 Mo."""
+    locale = LOCALES.get(lang, DEFAULT_LANG)
+    if n_bytes < 1000:
+        return babel_units.format_unit(n_bytes, "digital-byte", length="long", locale=locale)
+    for unit, size in (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3)):
+        if n_bytes >= size or unit == "digital-kilobyte":
+            return babel_units.format_unit(round(n_bytes / size, 1), unit, length="short", locale=locale,
+                                           format="#,##0.#")
+    return str(n_bytes)
+
+
+_COLLATORS: dict[str, object] = {}
+
+
+def warm() -> None:
+    """Load the CLDR data and the collators of the three languages now (at start-up), not on the first
+    page a reader asks for."""
+    for lang in LANGS:
+        format_number(1234.5, lang)
+        format_size(1234, lang)
+        format_date("2000-01-01", XSD + "date", lang)
+        sort_key("a", lang)
+
+
+def sort_key(text: str, lang: str) -> bytes:
+    """The one key labels are sorted by: the ICU collator of ``lang`` (accents, case and letters such as
+    Spanish ñ in their place: French "éditeur" before "unité de", where ``sorted()`` puts every accented
+    letter after z). Use it for every list of labels a page shows."""
+    collator = _COLLATORS.get(lang)
+    if collator is None:
+        collator = _COLLATORS[lang] = icu.Collator.createInstance(icu.Locale(LOCALES.get(lang, DEFAULT_LANG)))
+    return collator.getSortKey(text)
 
 
 def format_duration(value: str, lang: str) -> str:

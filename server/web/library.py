@@ -24,6 +24,7 @@ from ..protocol.negotiation import negotiate
 from ..store import get_store
 from . import charts
 from .i18n import STRINGS, Label, choose_lang, format_literal, format_number, pick_label, t
+from .i18n import sort_key as collation_key
 from .pages import Labeller, href_for, render_page
 from .results import labels_for
 
@@ -140,10 +141,10 @@ def _title(pub: Publication, lang: str) -> Label:
 
 def sort_key(sort: str, lang: str):
     if sort == "title":
-        return lambda p: _title(p, lang).text.casefold()
+        return lambda p: collation_key(_title(p, lang).text, lang)
     if sort == "type":
         return lambda p: (TYPE_KEYS.get(p.type, ""), -(p.year or 0))
-    return lambda p: (p.year or 0, _title(p, lang).text.casefold())
+    return lambda p: (p.year or 0, collation_key(_title(p, lang).text, lang))
 
 
 @bp.get("/publications")
@@ -196,7 +197,8 @@ def library():
         return "/publications?" + urlencode(base_args + [("from", str(year)), ("to", str(year))])
 
     chart = charts.timeline(counts, series=series, title=t("per_year_title", lang),
-                            desc=t("per_year_desc", lang).format(n=len(kept)), href=year_href)
+                            number_format=lambda n: format_number(charts._fmt(n), lang),
+                            desc=t("per_year_desc", lang).format(n=format_number(len(kept), lang)), href=year_href)
     table = [{"year": y, "cells": [format_number(str(int(counts.get(y, {}).get(k, 0))), lang) for k, _ in series],
               "total": format_number(str(int(sum(counts.get(y, {}).values()))), lang)}
              for y in sorted(counts)]

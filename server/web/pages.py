@@ -14,7 +14,9 @@ from flask import Blueprint, render_template, request
 
 from ..graph.namespaces import BASE
 from ..linkeddata import describe as d
-from .i18n import LANG_NAMES, LANGS, STANDARD_LABELS, Label, format_literal, language_name, pick_label, t
+from ..protocol.hints import KNOWN_PREFIXES
+from .i18n import (INVERSE_LABELS, LANG_NAMES, LANGS, STANDARD_INVERSES, STANDARD_LABELS, Label, format_literal,
+                   language_name, pick_label, sort_key, t)
 
 # The site's templates and static assets live beside this module and ship in the wheel.
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
@@ -70,6 +72,28 @@ class Labeller:
             return Label(std[self.lang], self.lang, False)
         return Label(humanise(iri), None, True, derived=True)
 
+    def inverse(self, iri: str) -> Label:
+        """What a statement ``?x <iri> <this page's entity>`` reads as from the entity's side: the label of
+        the inverse property (the vocabulary's owl:inverseOf, a standard vocabulary's own inverse), our
+        wording for a verb ("advises" -> "advised by"), else "is <label> of" in the page language."""
+        partner = d.term_inverses().get(iri) or STANDARD_INVERSES.get(iri)
+        if partner:
+            label = self.prop(partner)
+            if not label.fallback or label.lang:
+                return label
+        if iri in INVERSE_LABELS:
+            return Label(INVERSE_LABELS[iri][self.lang], self.lang, False)
+        label = self.prop(iri)
+        return Label(t("inverse_phrase", self.lang).format(label=label.text), label.lang, label.fallback)
+
+
+def compact(iri: str) -> str:
+    """``schema:Person``, ``cec:Party``: the IRI with the longest namespace the site knows as a prefix
+    (the SPARQL editor's prefixes), else the IRI itself."""
+    best = max(((p, ns) for p, ns in KNOWN_PREFIXES.items() if iri.startswith(ns) and len(iri) > len(ns)),
+               key=lambda x: len(x[1]), default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
+
 
 def href_for(iri: str, lang_qs: str) -> str | None:
     """Where a link to ``iri`` goes: its page or document here, the IRI itself when it is a web address,
@@ -92,24 +116,72 @@ def value_view(term, labeller: Labeller, lang_qs: str, nested: dict) -> dict:
             "lang": term.language, "datatype": dt}
 
 
+# Properties that name the thing: rows of them showing the same names are one row (the title lists every
+# property). The first present names the row.
+NAME_PROPERTIES = (d.SKOS_NS + "prefLabel", SCHEMA + "name", d.DCT + "title", d.RDFS_NS + "label", d.FOAF + "name")
+
+
+def value_text(v: dict) -> str:
+    return v["label"].text if v.get("label") else v.get("text", "")
+
+
 def group_rows(facts: list[d.Fact], labeller: Labeller, lang_qs: str, notes: dict, nested: dict,
-               other) -> list[dict]:
-    """Statements grouped by property: [{prop label, prop href, values: [{…value, notes}]}], sorted."""
+               other, inverse: bool = False) -> list[dict]:
+    """Statements grouped by property: [{prop label, prop href, values: [{…value, notes}]}], sorted as the
+    page language sorts. ``inverse``: statements pointing at the entity, each property named by its
+    inverse. The naming properties (label, name, title…) are one row of their distinct values."""
     groups: dict[str, list] = defaultdict(list)
     for f in facts:
         groups[f.p.value].append(f)
     rows = []
+    names: dict[tuple, dict] = {}
+    name_props: list[str] = []
     for p, fs in groups.items():
         values = []
+        merge = not inverse and p in NAME_PROPERTIES
         for f in fs:
             v = value_view(other(f), labeller, lang_qs, nested)
             v["notes"] = sorted(notes[g] for g in f.graphs if g in notes)
+            if merge:
+                key = (value_text(v), v.get("lang"))
+                if key in names:
+                    names[key]["notes"] = sorted(set(names[key]["notes"]) | set(v["notes"]))
+                    continue
+                names[key] = v
             values.append(v)
-        values.sort(key=lambda v: (v.get("lang") not in (labeller.lang, None),
-                                   (v.get("label").text if v.get("label") else v.get("text", "")).lower()))
-        rows.append({"prop": labeller.prop(p), "prop_iri": p, "prop_href": href_for(p, lang_qs), "vals": values})
-    rows.sort(key=lambda r: r["prop"].text.lower())
+        if merge:
+            name_props.append(p)
+            continue
+        rows.append(row_view(p, values, labeller, lang_qs, inverse))
+    if name_props:
+        first = min(name_props, key=NAME_PROPERTIES.index)
+        row = row_view(first, list(names.values()), labeller, lang_qs, False)
+        row["also"] = [compact(q) for q in sorted(name_props, key=NAME_PROPERTIES.index) if q != first]
+        rows.append(row)
+    rows.sort(key=lambda r: sort_key(r["prop"].text, labeller.lang))
     return rows
+
+
+def row_view(p: str, values: list[dict], labeller: Labeller, lang_qs: str, inverse: bool) -> dict:
+    values.sort(key=lambda v: (v.get("lang") not in (labeller.lang, None), sort_key(value_text(v), labeller.lang)))
+    return {"prop": labeller.inverse(p) if inverse else labeller.prop(p), "prop_iri": p, "inverse": inverse,
+            "prop_curie": ("^" if inverse else "") + compact(p), "prop_href": href_for(p, lang_qs), "vals": values,
+            "also": []}
+
+
+def merge_types(types: list[dict]) -> list[dict]:
+    """Types that read the same (foaf:Person and schema:Person are both "Person") shown once; every
+    class stays named in the title and the data views."""
+    merged: dict[str, dict] = {}
+    for ty in types:
+        key = value_text(ty)
+        if key in merged:
+            first = merged[key]
+            first["notes"] = sorted(set(first["notes"]) | set(ty["notes"]))
+            first["also"].append(ty.get("iri", ""))
+            continue
+        merged[key] = ty | {"also": []}
+    return list(merged.values())
 
 
 def schema_org(desc: d.Description, iri: str, labeller: Labeller, page_url: str) -> dict:

@@ -209,8 +209,9 @@ def pictures(table: dict, lang: str, lang_qs: str) -> dict:
                 counts.setdefault(year, {}).setdefault("v", 0)
                 counts[year]["v"] += charts.number_of(b.get(shape["y"])) or 0
             out["chart"] = charts.timeline(counts, series=[("v", "?" + shape["y"])],
+                                           number_format=lambda n: format_number(charts._fmt(n), lang),
                                            title=t("chart_title", lang).format(y="?" + shape["y"], x="?" + shape["x"]),
-                                           desc=t("chart_desc", lang).format(n=len(bindings)))
+                                           desc=t("chart_desc", lang).format(n=format_number(len(bindings), lang)))
         elif len(bindings) <= 60:
             extra = [i for i in _iris_json(bindings) if i not in cells.labeller.entity_labels]
             if extra:
@@ -221,7 +222,7 @@ def pictures(table: dict, lang: str, lang_qs: str) -> dict:
                 label = x["label"].text if x and x["kind"] == "iri" else (x["text"] if x else "")
                 items.append((label, charts.number_of(b.get(shape["y"])) or 0))
             out["chart"] = charts.bar_chart(items, title=t("chart_title", lang).format(y="?" + shape["y"], x="?" + shape["x"]),
-                                            desc=t("chart_desc", lang).format(n=len(items)),
+                                            desc=t("chart_desc", lang).format(n=format_number(len(items), lang)),
                                             number_format=lambda n: format_number(charts._fmt(n), lang))
         out["kind"] = shape["kind"]
     if shape or asked != "auto":
@@ -237,7 +238,7 @@ def pictures(table: dict, lang: str, lang_qs: str) -> dict:
                            "href": href_for(iri, lang_qs) if iri else None})
     if points:
         out["places"] = len(points)
-        out["map"] = maps.svg(points, title=t("map_title", lang).format(n=len(points)), desc=t("map_desc", lang))
+        out["map"] = maps.svg(points, title=t("map_title", lang).format(n=format_number(len(points), lang)), desc=t("map_desc", lang))
     return out
 
 
@@ -345,6 +346,8 @@ def results_page(req: endpoint.ProtocolRequest, saved=None):
         saved=saved_view(saved, req, lang) if saved else None,
         total_text=format_number(str(total), lang) if total is not None else None,
         first=(page - 1) * PAGE_SIZE + 1, last=min(page * PAGE_SIZE, total or 0), page=page,
+        first_text=format_number((page - 1) * PAGE_SIZE + 1, lang),
+        last_text=format_number(min(page * PAGE_SIZE, total or 0), lang),
         pager=pager(total, page, lang) if total else None, time_text=duration_text(seconds, lang), cached=cached,
         downloads=downloads, pictures=shown, form_formats=FORM_FORMATS, lang_field=lang if explicit else None,
         editor=editor_settings(), license=license_iri(), version=get_store().content_hash(),

@@ -18,7 +18,7 @@ from ..problems import Problem
 from ..protocol.http import document_response, license_iri
 from ..protocol.negotiation import negotiate
 from ..store import get_search, get_store
-from .i18n import choose_lang, format_number, pick_label
+from .i18n import choose_lang, format_number, pick_label, sort_key
 from .pages import Labeller, href_for, render_page
 
 bp = Blueprint("search", __name__)
@@ -70,7 +70,7 @@ def search():
                       "matched_lang": h.lang, "match": h.match, "href": href_for(h.iri, lang_qs),
                       "types": h.types, "kinds": kinds})
     facet_list = sorted(((labeller.thing(ty), ty, n) for ty, n in facets.items() if ty not in GENERIC_TYPES),
-                        key=lambda f: (-f[2], f[0].text.lower()))
+                        key=lambda f: (-f[2], sort_key(f[0].text, lang)))
     if media_type == "application/json":
         body = {"query": q, "total": total, "page": page, "hits": [
             {"iri": s["iri"], "label": s["label"].text, "lang": s["label"].lang, "matched": s["matched"] or s["label"].text,

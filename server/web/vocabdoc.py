@@ -19,13 +19,12 @@ in every language); a declared term of another vocabulary has its prefixed name 
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from ..graph.namespaces import CEC, ONTOLOGY_IRI, PREFIXES
-from .i18n import LANGS, Label, format_date, pick_label
+from .i18n import LANGS, Label, format_date, pick_label, sort_key
 
 VANN = "http://purl.org/vocab/vann/"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -53,17 +52,10 @@ KIND_TYPES = {k for k, _, _ in KINDS} | {RDFS.Class, RDF.Property}
 
 # -- Sorting -------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _collator():
-    from pyuca import Collator        # the Unicode Collation Algorithm (DUCET), pure Python
-
-    return Collator()
-
-
 def collation_key(text: str, lang: str) -> tuple:
-    """How ``text`` sorts among labels in ``lang``: accent- and case-aware (é with e, before u), not by
-    code point. The one sort key of this page; swap it for the site's when there is one."""
-    return tuple(_collator().sort_key(text)) + (text,)
+    """How ``text`` sorts among labels in ``lang``: the site's one collation key (``i18n.sort_key``, ICU
+    per language: é with e, before u; Spanish ñ after n), then the text itself to break ties."""
+    return (sort_key(text, lang), text)
 
 
 # -- Reading the graph ---------------------------------------------------------------------------------
