@@ -19,7 +19,6 @@ in every language); a declared term of another vocabulary has its prefixed name 
 """
 from __future__ import annotations
 
-
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
