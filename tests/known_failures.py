@@ -72,3 +72,8 @@ VIRTUOSO: dict[str, str] = {
                                         "compiler, line 2: syntax error at '}' before '}'\"), so the problem "
                                         "has no line/column fields and no \"error at 2:\""),
 }
+
+# Every page in a browser (tests/test_browser_pages.py): (check, page, language[, width]) → reason.
+# check is "scroll", "lang", "english" or "axe"; pages as in that module's PAGES.
+BROWSER_PAGES: dict[tuple, str] = {
+}

@@ -344,6 +344,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "hint_brace": {"en": "{n} “{{” not closed: add “}}” at the end of the group.",
                    "es": "{n} «{{» sin cerrar: añada «}}» al final del grupo.",
                    "fr": "{n} « {{ » non fermée(s) : ajoutez « }} » à la fin du groupe."},
+    # issue 10, item 7 + browser tests (helper 10d): the header's search names itself (one search
+    # landmark per name: the home and search pages have their own form).
+    "search_site": {"en": "Search the site", "es": "Buscar en el sitio", "fr": "Rechercher dans le site"},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label
