@@ -285,3 +285,26 @@ def test_axe_finds_no_violation(visit, name, lang, width):
     violations = visit(name, lang, width)["axe"]
     assert not violations, f"{PAGES[name]} in {lang} at {width} px: " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes']}" for v in violations)
+
+
+REFLOW = """(selector) => [...document.querySelectorAll(selector)].map(tr => {
+  const [head, cell] = [tr.children[0].getBoundingClientRect(), tr.children[1].getBoundingClientRect()];
+  return {below: cell.top >= head.bottom - 1, share: cell.width / tr.getBoundingClientRect().width};
+})"""
+
+
+@pytest.mark.parametrize("name,selector", [("entity-organization", "table.facts > tbody > tr"),
+                                           ("dumps", "table.dumps > tbody > tr")])
+def test_tables_reflow_on_a_phone(visit, name, selector):
+    """At 390 px a row's cells stack (the value under its heading, using the row's whole width); at
+    1280 px they stand side by side."""
+    for width in WIDTHS:
+        pg = visit.tab("fr", width)
+        pg.goto(visit.server.url(PAGES[name]))
+        rows = pg.evaluate(REFLOW, selector)
+        assert len(rows) > 5, f"{PAGES[name]}: {selector} finds {len(rows)} rows"
+        stacked = [r["below"] and r["share"] > 0.9 for r in rows]
+        if width == 390:
+            assert all(stacked), f"{PAGES[name]} at 390 px: rows whose cells do not stack: {stacked.count(False)}"
+        else:
+            assert not any(stacked), f"{PAGES[name]} at {width} px: cells stack on a wide screen"
