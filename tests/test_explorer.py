@@ -365,7 +365,8 @@ def test_search_page(live_server):
 def test_search_box_on_every_page(live_server):
     for path in ("/", "/page/party/mexico", "/sparql", "/dataset", "/queries", "/search"):
         page = requests.get(live_server.url(path), headers={"Accept": BROWSER}, timeout=30).text
-        assert re.search(r'<form class="search site-search" method="get" action="/search" role="search">', page), path
+        assert re.search(r'<form class="search site-search" method="get" action="/search" role="search" '
+                         r'aria-label="[^"]+">', page), path   # named: the home and search pages have a second
 
 
 # -- our own small data: search over --backend, and (below) the geo formats and the map -----------------
