@@ -243,6 +243,14 @@ def cases(langs=LANGS, check: str = ""):
     return out
 
 
+def test_vendored_axe_is_the_pinned_version():
+    import json
+
+    pinned = json.loads((AXE.parent / "package.json").read_text(encoding="utf-8"))["dependencies"]["axe-core"]
+    assert AXE.read_text(encoding="utf-8").startswith(f"/*! axe v{pinned}\n"), "axe.min.js is not the pinned version"
+    assert "Mozilla Public License" in (AXE.parent / "LICENSE").read_text(encoding="utf-8")
+
+
 def test_every_entity_kind_is_covered(live_server):
     """The sitemap lists every entity page: each kind of them has its representative above."""
     sitemap = requests.get(live_server.url("/sitemap.xml"), timeout=30).text
