@@ -306,7 +306,8 @@ REFLOW = """(selector) => [...document.querySelectorAll(selector)].map(tr => {
 
 
 @pytest.mark.parametrize("name,selector", [("entity-organization", "table.facts > tbody > tr"),
-                                           ("dumps", "table.dumps > tbody > tr")])
+                                           ("dumps", "table.dumps > tbody > tr"),
+                                           ("saved-query", "table.results-table > tbody > tr")])
 def test_tables_reflow_on_a_phone(visit, name, selector):
     """At 390 px a row's cells stack (the value under its heading); at 1280 px they stand side by side."""
     for width in WIDTHS:
