@@ -6,8 +6,8 @@
 - ``choose``: which of the two fits a table of results (label + number → bars; year or date +
   number → timeline), as the results page and the saved queries pick them.
 
-Every chart has a ``<title>`` and ``<desc>`` (``role="img"``, ``aria-labelledby``) and each mark a
-``<title>`` with its label and value; the pages add a table of the same numbers as the text
+Every chart has a ``<title>`` and ``<desc>`` (``role="img"``, or ``"group"`` when its marks are links;
+``aria-labelledby``) and each mark a ``<title>`` with its label and value; the pages add a table of the same numbers as the text
 alternative. Marks carry ``class="mark"`` and ``data-value``.
 """
 from __future__ import annotations
@@ -84,7 +84,10 @@ def timeline(counts: dict[int, dict[str, float]], *, series: list[tuple[str, str
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     step = plot_w / len(years)
     bar = max(2.0, step * 0.72)
-    parts = [f'<svg class="chart timeline" viewBox="0 0 {width} {height}" width="100%" role="img" '
+    # A picture (role img) cannot hold links: with a link per year it is a group of them (axe:
+    # nested-interactive), still named by its title and description.
+    role = "group" if href else "img"
+    parts = [f'<svg class="chart timeline" viewBox="0 0 {width} {height}" width="100%" role="{role}" '
              f'aria-labelledby="{uid}-t {uid}-d" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{uid}-t">{_a(title)}</title><desc id="{uid}-d">{_a(desc)}</desc>']
     ticks = sorted({0, top, top / 2} if top >= 2 else {0, top})

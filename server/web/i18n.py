@@ -507,6 +507,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "inverse_phrase": {"en": "is {label} of", "es": "es {label} de", "fr": "est {label} de"},
     "same_values": {"en": "The same values are stated with", "es": "Los mismos valores se afirman con",
                     "fr": "Les mêmes valeurs sont affirmées avec"},
+    # issue 10, item 7 + browser tests (helper 10d): the header's search names itself (one search
+    # landmark per name: the home and search pages have their own form).
+    "search_site": {"en": "Search the site", "es": "Buscar en el sitio", "fr": "Rechercher dans le site"},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label

@@ -81,6 +81,12 @@ def _a(text) -> str:
     return escape(str(text), {'"': "&quot;"})
 
 
+def _named(label: Label) -> str:
+    """A name as SVG text, in the language it is written in (a name shown in English on a Spanish page
+    says so: screen readers pronounce it right, and the page's own text stays in the page's language)."""
+    return f'<tspan lang="{_a(label.lang)}">{_a(label.text)}</tspan>' if label.lang else _a(label.text)
+
+
 def svg(root: Node, lang: str) -> Markup:
     """The tree as SVG: rows of boxes, indented by depth, elbow connectors to the parent."""
     uid = f"org{next(_ids)}"
@@ -104,7 +110,7 @@ def svg(root: Node, lang: str) -> Markup:
             x = i * (w + gap)
             parts.append(f'<a href="{_a(m.href)}"><rect class="box member" x="{x:.1f}" y="{y}" width="{w:.1f}" height="26" '
                          f'rx="4"/><text x="{x + w / 2:.1f}" y="{y + 17}" text-anchor="middle" class="name">'
-                         f'{_a(m.label.text)}</text></a>')
+                         f'{_named(m.label)}</text></a>')
             parts.append(f'<line class="link" x1="{x + w / 2:.1f}" y1="{y + 26}" x2="{x + w / 2:.1f}" y2="{y + 38}"/>')
         parts.append(f'<line class="link" x1="{w / 2:.1f}" y1="{y + 38}" x2="{width - w / 2:.1f}" y2="{y + 38}"/>'
                      f'<line class="link" x1="{width / 2:.1f}" y1="{y + 38}" x2="{width / 2:.1f}" y2="{y + 46}"/>')
@@ -122,16 +128,16 @@ def svg(root: Node, lang: str) -> Markup:
             parts.append(f'<path class="link" d="M{px:.1f} {pbottom} V{y + h / 2:.1f} H{x}"/>')
         parts.append(f'<a href="{_a(n.href)}"><rect class="box {klass}" x="{x}" y="{y}" width="{w}" height="{h}" rx="4"/>')
         prefix = t("org_reports_to", lang) + " " if n.role == "reports" else ""
-        parts.append(f'<text x="{x + 8}" y="{y + 17}" class="name">{_a(prefix)}{_a(n.label.text)}</text></a>')
+        parts.append(f'<text x="{x + 8}" y="{y + 17}" class="name">{_a(prefix)}{_named(n.label)}</text></a>')
         if two_lines:
             who = []
             if n.holder_label:
-                who.append(n.holder_label.text)
+                who.append(_named(n.holder_label))
             if n.party_label:
-                who.append(n.party_label.text)
+                who.append(_named(n.party_label))
             if who:
                 link = f'<a href="{_a(href_for(n.holder, ""))}">' if n.holder else "<a>"
-                parts.append(f'{link}<text x="{x + 8}" y="{y + 32}" class="holder">{_a(" · ".join(who))}</text></a>')
+                parts.append(f'{link}<text x="{x + 8}" y="{y + 32}" class="holder">{" · ".join(who)}</text></a>')
         anchors[id(n)] = (x + 10, y + h)
         y += h + gap
     height = y
