@@ -115,7 +115,8 @@ def english_fragments(lang: str) -> dict[str, str]:
 FRAGMENTS = {lang: english_fragments(lang) for lang in LANGS if lang != "en"}
 
 # The page's own text in its language: visible text nodes, except those inside an element that says
-# it is in another language (a name shown in English with its EN mark), and code (IRIs, queries).
+# it is in another language (a name shown in English with its EN mark), code (IRIs, queries, what a
+# message quotes from the data) and citations (<cite>: a source's citation, verbatim in its language).
 VISIBLE_TEXT_IN_PAGE_LANGUAGE = """() => {
   const lang = document.documentElement.lang;
   const out = [];
@@ -123,7 +124,7 @@ VISIBLE_TEXT_IN_PAGE_LANGUAGE = """() => {
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
     if (!el || !n.textContent.trim()) continue;
-    if (el.closest('script, style, code, pre, textarea, kbd, samp, [hidden]')) continue;
+    if (el.closest('script, style, code, pre, cite, textarea, kbd, samp, [hidden]')) continue;
     const tagged = el.closest('[lang]');
     if (tagged && tagged.getAttribute('lang').split('-')[0] !== lang) continue;
     if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;

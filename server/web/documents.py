@@ -109,9 +109,14 @@ def term_rows(terms: list[tuple[str, int]], name, lang: str, lang_qs: str) -> li
     """Classes or properties with their counts, for a table: the label in ``lang`` and the compact IRI,
     each a link (our terms to their entry in /ontology, others to their IRI), sorted by the label as
     ``lang`` sorts."""
-    rows = [{"label": name(iri), "iri": iri, "curie": compact(iri), "href": href_for(iri, lang_qs),
-             "count": format_number(n, lang), "n": n} for iri, n in terms]
-    rows.sort(key=lambda r: (sort_key(r["label"].text, lang), r["curie"]))
+    rows = []
+    for iri, n in terms:
+        label = name(iri)
+        # A term nobody labelled (another vocabulary's, not in STANDARD_LABELS) is shown by its compact
+        # IRI alone: its local name would pass English words off as the page's language.
+        rows.append({"label": label if label.lang else None, "iri": iri, "curie": compact(iri),
+                     "href": href_for(iri, lang_qs), "count": format_number(n, lang), "n": n})
+    rows.sort(key=lambda r: (sort_key(r["label"].text if r["label"] else r["curie"].split(":")[-1], lang), r["curie"]))
     return rows
 
 

@@ -6,11 +6,13 @@ on this origin; canonical IRIs are shown (and cited) as ``https://w3id.org/cec-k
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, render_template, request
+from markupsafe import Markup, escape
 
 from ..graph.namespaces import BASE
 from ..linkeddata import describe as d
@@ -20,6 +22,23 @@ from .i18n import (INVERSE_LABELS, LANG_NAMES, LANGS, STANDARD_INVERSES, STANDAR
 
 # The site's templates and static assets live beside this module and ship in the wheel.
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+# What a message written for people quotes from the data or the vocabulary, in any language: a Turtle
+# literal ("…"@en, "1994"^^xsd:gYear), an IRI (<…/id/party/mexico>, http://…), a prefixed name
+# (cec:Party), a file (sources/identifiers.csv). Shown as code: it is not the page's language.
+_QUOTED = re.compile(r'"[^"]*"(?:@[A-Za-z-]+|\^\^[\w:]+)?|<[^<>\s]+>|https?://[^\s,;()]+[^\s,;().]'
+                     r'|\b[a-z][\w-]*:[A-Za-z_][\w-]*(?:\.[\w-]+)*|\b[\w-]+/[\w./-]+\.[a-z]{2,4}\b')
+
+
+@bp.app_template_filter("quoted_as_code")
+def quoted_as_code(text: str) -> Markup:
+    """``text`` escaped, with what it quotes from data or vocabulary (``_QUOTED``) in ``<code>``."""
+    out, at = [], 0
+    for m in _QUOTED.finditer(text):
+        out += [escape(text[at:m.start()]), Markup("<code>"), escape(m.group(0)), Markup("</code>")]
+        at = m.end()
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
 
 SCHEMA = "https://schema.org/"
 RDF_TYPE = d.RDF_NS + "type"
