@@ -19,6 +19,7 @@ import time
 import pytest
 import requests
 
+from cec_kg.problems import Problem
 from cec_kg.store import bounded, guard
 
 PEOPLE = """@prefix ex: <http://example.org/> .
@@ -467,3 +468,42 @@ def test_json_rows_counts_solutions_not_braces(values):
               "SELECT * WHERE { ?s <http://example.org/none> ?o }"):
         body = store.query(q).serialize(format=ox.QueryResultsFormat.JSON)
         assert json_rows(body) == len(list(store.query(q))), (q, body)
+
+
+# -- the guard's description kept per query shape (constants abstracted) ---------------------------------
+SHAPED = [
+    "SELECT ?p ?o WHERE { <http://example.org/alice> ?p ?o }",
+    "SELECT ?o ?n WHERE { <http://example.org/alice> <http://example.org/knows> ?o . ?o <http://example.org/name> ?n }",
+    "CONSTRUCT { ?s <http://example.org/name> ?n } WHERE { { SELECT ?s ?n WHERE { ?s a <http://example.org/Person> ; "
+    "<http://example.org/name> ?n } ORDER BY ?s LIMIT 2 } }",
+    "DESCRIBE <http://example.org/carol> <http://example.org/alice>",
+    "SELECT * WHERE { <http://example.org/alice> <http://example.org/name> \"Alice\"@en ; ?p ?o }",
+    "SELECT * WHERE { ?s <http://example.org/name> ?n FILTER(?n = \"Bob\") }",
+    "SELECT * FROM <http://example.org/g1> WHERE { <http://example.org/alice> ?p ?o }",
+    "ASK { <http://example.org/alice> <http://example.org/knows> ?x }",
+]
+
+
+@pytest.mark.parametrize("query", SHAPED)
+def test_guard_shapes_describe_each_query_as_its_own(query):
+    """A query whose shape was seen (other IRIs, other strings) is described exactly as if it had not been."""
+    guard._shapes.clear()
+    other = query.replace("http://example.org/", "http://example.net/x/").replace('"Bob"', '"Robert"')
+    first = guard.inspect(PREFIX + query, max_bytes=65536)
+    assert first == guard._inspect(PREFIX + query, guard.tokens(PREFIX + query), guard.MAX_NESTING)
+    again = guard.inspect(PREFIX + other, max_bytes=65536)
+    assert again == guard._inspect(PREFIX + other, guard.tokens(PREFIX + other), guard.MAX_NESTING)
+    assert first.plan is None or again.plan != first.plan      # the plan holds each query's own IRIs
+
+
+def test_guard_shapes_keep_refusals_and_relative_iris():
+    guard._shapes.clear()
+    for _ in range(2):      # the second time from the shape
+        with pytest.raises(Problem) as e:
+            guard.inspect("SELECT * WHERE { <http://a/b> ?p ?o SERVICE <http://x/> { ?s ?p ?o } }", max_bytes=65536)
+        assert e.value.code == 403 and "line 1, column 37" in e.value.description
+    assert guard.inspect("SELECT * WHERE { <http://a/b> ?p ?o }", max_bytes=65536).plan is not None
+    assert guard.inspect("SELECT * WHERE { <b> ?p ?o }", max_bytes=65536).plan is None     # relative: not abstracted
+    # a text that names the placeholders themselves is never described from a shape
+    sneaky = "PREFIX s: <urn:x-cec-kg-slot:> SELECT * WHERE { <http://a/b> ?p ?o . s:0 ?q ?r }"
+    assert guard.inspect(sneaky, max_bytes=65536) == guard._inspect(sneaky, guard.tokens(sneaky), guard.MAX_NESTING)
