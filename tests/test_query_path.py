@@ -507,3 +507,19 @@ def test_guard_shapes_keep_refusals_and_relative_iris():
     # a text that names the placeholders themselves is never described from a shape
     sneaky = "PREFIX s: <urn:x-cec-kg-slot:> SELECT * WHERE { <http://a/b> ?p ?o . s:0 ?q ?r }"
     assert guard.inspect(sneaky, max_bytes=65536) == guard._inspect(sneaky, guard.tokens(sneaky), guard.MAX_NESTING)
+
+
+# -- a bounded graph answer written whole by the engine (N-Triples), cut like any other past a cap -------
+@pytest.mark.parametrize("row_cap,max_bytes", [(100, None), (3, None), (100, 200), (3, 150), (0, None)])
+def test_small_graphs_in_n_triples_are_the_engines_own(row_cap, max_bytes):
+    import pyoxigraph as ox
+
+    from cec_kg.store.results import serialize
+
+    store = ox.Store()
+    store.load(PEOPLE.encode("utf-8"), format=ox.RdfFormat.TRIG)
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"      # blank nodes, escapes, languages
+    outcomes = [serialize(store.query(query), "application/n-triples", row_cap=row_cap, max_bytes=max_bytes,
+                          small=small) for small in (False, True)]
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1].rows == min(row_cap, outcomes[1].rows) and outcomes[1].body.count(b"\n") == outcomes[1].rows
