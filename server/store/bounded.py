@@ -244,15 +244,23 @@ def within_budget(store, plan: Plan, graph) -> bool:
             return False
         if idx in hops_of:
             rows = 0
+            hops = hops_of[idx]
+            counted: dict = {}          # (hop subject, predicate) -> matches: a subject met again is not recounted
+            literal = ox.Literal
             for q in quads:
-                factor = 1
                 start = q.object if s else q.subject        # the hop's subject: the anchor's other end
-                for predicate, hop_group in hops_of[idx]:
-                    if isinstance(start, ox.Literal):
-                        n = 0
-                    else:
-                        n = sum(1 for _ in islice(store.quads_for_pattern(start, predicate, None, graph), BUDGET + 1))
-                    factor *= n if hop_group == 0 else max(1, n)
+                if isinstance(start, literal):
+                    factor = 1
+                    for _, hop_group in hops:
+                        factor *= 0 if hop_group == 0 else 1
+                else:
+                    factor = 1
+                    for predicate, hop_group in hops:
+                        n = counted.get((start, predicate))
+                        if n is None:
+                            n = counted[(start, predicate)] = len(list(islice(
+                                store.quads_for_pattern(start, predicate, None, graph), BUDGET + 1)))
+                        factor *= n if hop_group == 0 else max(1, n)
                 rows += factor
                 if rows > BUDGET:
                     return False
