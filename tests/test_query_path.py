@@ -523,3 +523,14 @@ def test_small_graphs_in_n_triples_are_the_engines_own(row_cap, max_bytes):
                           small=small) for small in (False, True)]
     assert outcomes[0] == outcomes[1]
     assert outcomes[1].rows == min(row_cap, outcomes[1].rows) and outcomes[1].body.count(b"\n") == outcomes[1].rows
+
+
+def test_guard_shapes_are_bounded():
+    """Long texts are not kept, and the number of shapes kept is capped (memory stays bounded)."""
+    guard._shapes.clear()
+    long = "SELECT * WHERE { <http://a/b> ?p ?o }" + " " * guard.SHAPE_MAX_CHARS
+    guard.inspect(long, max_bytes=1 << 20)
+    assert not guard._shapes
+    for i in range(guard.SHAPES_MAX + 10):
+        guard.inspect(f"SELECT * WHERE {{ <http://a/b> ?p ?v{i} }}", max_bytes=65536)
+    assert 0 < len(guard._shapes) <= guard.SHAPES_MAX

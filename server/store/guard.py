@@ -89,7 +89,8 @@ def position(text: str, offset: int) -> tuple[int, int]:
 # shape, and every query of that shape gets it with its own IRIs put back into the plan (measured: a
 # point lookup's guard went from ~90 to ~35 µs; unseen queries are mostly new constants in known shapes).
 SLOT = "urn:x-cec-kg-slot:"
-SHAPES_MAX = 4096
+SHAPES_MAX = 4096           # shapes kept per process (then forgotten all at once)
+SHAPE_MAX_CHARS = 2048      # longer texts are inspected afresh: the shapes hold at most ~8 MiB of keys
 _shapes: dict = {}
 
 
@@ -100,7 +101,7 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
         raise Problem(413, "Query too large", f"the query is {size} bytes; this service accepts at most "
                       f"{max_bytes} bytes per query. Split it, or use VALUES with fewer rows.", limit=max_bytes)
     toks = tokens(text)
-    if SLOT in text:
+    if len(text) > SHAPE_MAX_CHARS or SLOT in text:
         return _inspect(text, toks, max_depth)
     key, values, shaped = _shape(toks)
     if key is None:
