@@ -30,8 +30,6 @@ import struct
 import sys
 import threading
 import time
-import uuid
-from datetime import datetime, timezone
 
 REQUEST_ID = "cec_kg.request_id"
 CLIENT = "cec_kg.client"
@@ -94,8 +92,12 @@ def forwarded_client(chain: str, peer: str, trusted: Trusted) -> str:
 
 
 def request_id(environ) -> str:
-    given = environ.get("HTTP_X_REQUEST_ID", "").strip()
-    return given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+    given = environ.get("HTTP_X_REQUEST_ID")
+    if given:
+        given = given.strip()
+        if _SANE_ID.fullmatch(given):
+            return given
+    return os.urandom(16).hex()         # 128 random bits, as uuid4().hex without building a UUID
 
 
 class InFlight:
@@ -179,8 +181,10 @@ class AccessLog:
         else:
             self.fd, self.own = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), True
 
+    _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
     def write(self, record: dict) -> None:
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        line = (self._encode(record) + "\n").encode("utf-8")
         with self.lock:
             try:
                 os.write(self.fd, line)
@@ -227,7 +231,10 @@ class Front:
                     f"{self.max_url_bytes}. Send a long SPARQL query by POST (Content-Type "
                     "application/sparql-query, the query as the body), where queries up to the query size "
                     "limit are accepted.")
-        headers = sum(len(k) + len(str(v)) for k, v in environ.items() if k.startswith("HTTP_"))
+        headers = 0
+        for k, v in environ.items():
+            if k[:5] == "HTTP_":
+                headers += len(k) + len(v if isinstance(v, str) else str(v))
         if headers > self.max_header_bytes:
             return (431, "Request Header Fields Too Large", f"the request's headers hold {headers} bytes; this "
                     f"service reads at most {self.max_header_bytes}. Send fewer or shorter headers (large "
@@ -257,7 +264,11 @@ class Front:
 
         def start(status, headers, exc_info=None):
             names = {k.lower() for k, _ in headers}
-            headers = [(k, v) for k, v in headers if k.lower() != "x-request-id"] + [("X-Request-Id", rid)]
+            if "x-request-id" in names:
+                headers = [(k, v) for k, v in headers if k.lower() != "x-request-id"]
+            else:
+                headers = list(headers)
+            headers.append(("X-Request-Id", rid))
             if "x-content-type-options" not in names:
                 headers.append(("X-Content-Type-Options", "nosniff"))
             if "referrer-policy" not in names:
@@ -289,7 +300,7 @@ class Front:
     def _log(self, environ, seen: dict, sent: int, started: float) -> None:
         status = seen.get("status", "500")
         self.log.write({
-            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "time": _utc_now(),
             "request_id": environ[REQUEST_ID],
             "client": environ.get(CLIENT, ""),
             "method": environ.get("REQUEST_METHOD", ""),
@@ -301,6 +312,12 @@ class Front:
             "pid": os.getpid(),
             "user_agent": environ.get("HTTP_USER_AGENT", "")[:200],
         })
+
+
+def _utc_now() -> str:
+    """The time as ``datetime.now(timezone.utc).isoformat(timespec="milliseconds")`` writes it, faster."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03d+00:00" % (int(now * 1000) % 1000)
 
 
 class _Logged:
