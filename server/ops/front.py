@@ -135,7 +135,8 @@ class InFlight:
                 return None
             self.SLOT.pack_into(self.mem, free * self.SLOT.size, pid, 0)
         with self._local:
-            self._mine, self._count = (pid, free), 0
+            if self._mine is None or self._mine[0] != pid:     # another thread of this process may have been first
+                self._mine, self._count = (pid, free), 0
         return free
 
     def _add(self, pid: int, n: int) -> None:
