@@ -122,21 +122,23 @@ class InFlight:
         mine = self._mine
         if mine is not None and mine[0] == pid:
             return mine[1]
-        with self.lock:
-            free = None
-            for i in range(self.slots):
-                p, count = self.SLOT.unpack_from(self.mem, i * self.SLOT.size)
-                if p == pid:
-                    free = i
-                    break
-                if free is None and (p == 0 or (count == 0 and not _alive(p))):
-                    free = i
-            if free is None:
-                return None
-            self.SLOT.pack_into(self.mem, free * self.SLOT.size, pid, 0)
-        with self._local:
-            if self._mine is None or self._mine[0] != pid:     # another thread of this process may have been first
-                self._mine, self._count = (pid, free), 0
+        with self._local:               # the first thread of this process finds the slot; the others wait
+            mine = self._mine
+            if mine is not None and mine[0] == pid:
+                return mine[1]
+            with self.lock:
+                free = None
+                for i in range(self.slots):
+                    p, count = self.SLOT.unpack_from(self.mem, i * self.SLOT.size)
+                    if p == pid:
+                        free = i
+                        break
+                    if free is None and (p == 0 or (count == 0 and not _alive(p))):
+                        free = i
+                if free is None:
+                    return None
+                self.SLOT.pack_into(self.mem, free * self.SLOT.size, pid, 0)
+            self._mine, self._count = (pid, free), 0
         return free
 
     def _add(self, pid: int, n: int) -> None:
