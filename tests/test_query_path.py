@@ -37,6 +37,11 @@ def data_dir(tmp_path_factory):
     (d / "people.trig").write_text(PEOPLE, encoding="utf-8")
     (d / "hub.nt").write_text("".join(f'<http://example.org/hub> <http://example.org/p> "{i}" .\n'
                                       for i in range(HUB)), encoding="utf-8")
+    # ex:linker points at ex:half twice: each hop is within the budget, both together are not.
+    (d / "linker.nt").write_text("<http://example.org/linker> <http://example.org/l1> <http://example.org/half> .\n"
+                                 "<http://example.org/linker> <http://example.org/l2> <http://example.org/half> .\n"
+                                 + "".join(f'<http://example.org/half> <http://example.org/p> "{i}" .\n'
+                                           for i in range(bounded.BUDGET // 2 + 1)), encoding="utf-8")
     # ex:Big has one more member than the budget: its members are not a bounded anchor.
     (d / "big.nt").write_text("".join(f'<http://example.org/m{i}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/Big> .\n'
                                       for i in range(HUB)), encoding="utf-8")
@@ -297,6 +302,7 @@ IN_WORKERS = [
     "SELECT ?o WHERE { ex:hub ex:p ?o } ORDER BY ?o",                # over budget (counted first)
     "DESCRIBE ex:hub",                                               # a description over budget
     "SELECT ?s WHERE { ?s a ex:Big } ORDER BY ?s LIMIT 3",          # a class over budget (counted first)
+    "SELECT ?o WHERE { ex:linker ?l ?h . ?h ex:p ?o } ORDER BY ?o LIMIT 3",   # hops over budget (one subject twice)
     "CONSTRUCT { ?s a ex:Big } WHERE { { SELECT ?s WHERE { ?s a ex:Big } ORDER BY ?s LIMIT 3 } }",
 ]
 
