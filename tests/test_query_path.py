@@ -19,6 +19,7 @@ import time
 import pytest
 import requests
 
+from cec_kg.problems import Problem
 from cec_kg.store import bounded, guard
 
 PEOPLE = """@prefix ex: <http://example.org/> .
@@ -35,6 +36,14 @@ def data_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("query-path")
     (d / "people.trig").write_text(PEOPLE, encoding="utf-8")
     (d / "hub.nt").write_text("".join(f'<http://example.org/hub> <http://example.org/p> "{i}" .\n'
+                                      for i in range(HUB)), encoding="utf-8")
+    # ex:linker points at ex:half twice: each hop is within the budget, both together are not.
+    (d / "linker.nt").write_text("<http://example.org/linker> <http://example.org/l1> <http://example.org/half> .\n"
+                                 "<http://example.org/linker> <http://example.org/l2> <http://example.org/half> .\n"
+                                 + "".join(f'<http://example.org/half> <http://example.org/p> "{i}" .\n'
+                                           for i in range(bounded.BUDGET // 2 + 1)), encoding="utf-8")
+    # ex:Big has one more member than the budget: its members are not a bounded anchor.
+    (d / "big.nt").write_text("".join(f'<http://example.org/m{i}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/Big> .\n'
                                       for i in range(HUB)), encoding="utf-8")
     return d
 
@@ -279,6 +288,10 @@ IN_PROCESS = [
     "CONSTRUCT { ex:alice ?p ?o . ?o ex:name ?n } WHERE { ex:alice ?p ?o OPTIONAL { ?o ex:name ?n } }",
     "DESCRIBE ex:carol",
     "ASK { ex:alice ex:knows ?x }",
+    # anchored by a constant object: a class's members (counted in the object index), then hops from them
+    "SELECT ?s ?n WHERE { ?s a ex:Person ; ex:name ?n } ORDER BY ?n ?s LIMIT 2",
+    # a subquery with ORDER BY and LIMIT (a page of a class, exported)
+    "CONSTRUCT { ?s ex:name ?n } WHERE { { SELECT ?s ?n WHERE { ?s a ex:Person ; ex:name ?n } ORDER BY ?s ?n LIMIT 2 } }",
 ]
 IN_WORKERS = [
     "SELECT * WHERE { ?s ?p ?o }",                                   # no constant subject
@@ -288,6 +301,9 @@ IN_WORKERS = [
     "SELECT ?o WHERE { ex:hub ex:p ?o }",                            # more rows than the budget (probe)
     "SELECT ?o WHERE { ex:hub ex:p ?o } ORDER BY ?o",                # over budget (counted first)
     "DESCRIBE ex:hub",                                               # a description over budget
+    "SELECT ?s WHERE { ?s a ex:Big } ORDER BY ?s LIMIT 3",          # a class over budget (counted first)
+    "SELECT ?o WHERE { ex:linker ?l ?h . ?h ex:p ?o } ORDER BY ?o LIMIT 3",   # hops over budget (one subject twice)
+    "CONSTRUCT { ?s a ex:Big } WHERE { { SELECT ?s WHERE { ?s a ex:Big } ORDER BY ?s LIMIT 3 } }",
 ]
 
 
@@ -313,6 +329,20 @@ def test_other_queries_run_in_workers(server, query):
         assert r.headers["X-SPARQL-Rows"] == str(HUB) and len(r.json()["results"]["bindings"]) == HUB
     if query.startswith("DESCRIBE"):
         assert r.headers["X-SPARQL-Rows"] == str(HUB), "every triple of the description"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("query", IN_PROCESS)
+def test_in_process_answers_are_the_workers(server, query):
+    """The same query in process and in a worker (a timeout too short for in process): the same answer."""
+    accept = "application/n-triples" if query.startswith(("CONSTRUCT", "DESCRIBE")) else "application/sparql-results+json"
+    answers = []
+    for extra in ({}, {"timeout": "0.3"}):
+        r = requests.get(server.url("/sparql"), params={"query": PREFIX + query, **extra},
+                         headers={"Accept": accept}, timeout=30)
+        assert r.status_code == 200, r.text[:300]
+        answers.append(sorted(r.text.splitlines()) if accept == "application/n-triples" else r.json())
+    assert answers[0] == answers[1]
 
 
 @pytest.mark.live
@@ -347,6 +377,11 @@ def test_guard_proves_bounded_shapes(query):
     "DESCRIBE ?x WHERE { ?x ex:name \"Bob\" }",
     "SELECT * WHERE { ex:alice ex:name ?n BIND(?n AS ?m) }",
     "SELECT * WHERE { { ex:alice ?p ?o } UNION { ex:bob ?p ?o } }",
+    "SELECT * WHERE { ?s ex:name ?n }",                             # a predicate alone anchors nothing
+    "SELECT * WHERE { ?s ex:name \"Bob\" }",                        # a literal object is not an anchor
+    "SELECT * WHERE { ?s a ?c ; ex:name ?n }",
+    "CONSTRUCT { ?s ex:name ?n } WHERE { { SELECT ?s ?n WHERE { ?s ex:name ?n } LIMIT 2 } }",
+    "CONSTRUCT { ?s ex:name ?n } WHERE { { SELECT ?s (STR(?n) AS ?m) WHERE { ?s a ex:Person ; ex:name ?n } } }",
 ])
 def test_guard_leaves_the_rest_to_workers(query):
     assert guard.inspect(PREFIX + query, max_bytes=65536).plan is None
@@ -439,3 +474,69 @@ def test_json_rows_counts_solutions_not_braces(values):
               "SELECT * WHERE { ?s <http://example.org/none> ?o }"):
         body = store.query(q).serialize(format=ox.QueryResultsFormat.JSON)
         assert json_rows(body) == len(list(store.query(q))), (q, body)
+
+
+# -- the guard's description kept per query shape (constants abstracted) ---------------------------------
+SHAPED = [
+    "SELECT ?p ?o WHERE { <http://example.org/alice> ?p ?o }",
+    "SELECT ?o ?n WHERE { <http://example.org/alice> <http://example.org/knows> ?o . ?o <http://example.org/name> ?n }",
+    "CONSTRUCT { ?s <http://example.org/name> ?n } WHERE { { SELECT ?s ?n WHERE { ?s a <http://example.org/Person> ; "
+    "<http://example.org/name> ?n } ORDER BY ?s LIMIT 2 } }",
+    "DESCRIBE <http://example.org/carol> <http://example.org/alice>",
+    "SELECT * WHERE { <http://example.org/alice> <http://example.org/name> \"Alice\"@en ; ?p ?o }",
+    "SELECT * WHERE { ?s <http://example.org/name> ?n FILTER(?n = \"Bob\") }",
+    "SELECT * FROM <http://example.org/g1> WHERE { <http://example.org/alice> ?p ?o }",
+    "ASK { <http://example.org/alice> <http://example.org/knows> ?x }",
+]
+
+
+@pytest.mark.parametrize("query", SHAPED)
+def test_guard_shapes_describe_each_query_as_its_own(query):
+    """A query whose shape was seen (other IRIs, other strings) is described exactly as if it had not been."""
+    guard._shapes.clear()
+    other = query.replace("http://example.org/", "http://example.net/x/").replace('"Bob"', '"Robert"')
+    first = guard.inspect(PREFIX + query, max_bytes=65536)
+    assert first == guard._inspect(PREFIX + query, guard.tokens(PREFIX + query), guard.MAX_NESTING)
+    again = guard.inspect(PREFIX + other, max_bytes=65536)
+    assert again == guard._inspect(PREFIX + other, guard.tokens(PREFIX + other), guard.MAX_NESTING)
+    assert first.plan is None or again.plan != first.plan      # the plan holds each query's own IRIs
+
+
+def test_guard_shapes_keep_refusals_and_relative_iris():
+    guard._shapes.clear()
+    for _ in range(2):      # the second time from the shape
+        with pytest.raises(Problem) as e:
+            guard.inspect("SELECT * WHERE { <http://a/b> ?p ?o SERVICE <http://x/> { ?s ?p ?o } }", max_bytes=65536)
+        assert e.value.code == 403 and "line 1, column 37" in e.value.description
+    assert guard.inspect("SELECT * WHERE { <http://a/b> ?p ?o }", max_bytes=65536).plan is not None
+    assert guard.inspect("SELECT * WHERE { <b> ?p ?o }", max_bytes=65536).plan is None     # relative: not abstracted
+    # a text that names the placeholders themselves is never described from a shape
+    sneaky = "PREFIX s: <urn:x-cec-kg-slot:> SELECT * WHERE { <http://a/b> ?p ?o . s:0 ?q ?r }"
+    assert guard.inspect(sneaky, max_bytes=65536) == guard._inspect(sneaky, guard.tokens(sneaky), guard.MAX_NESTING)
+
+
+# -- a bounded graph answer written whole by the engine (N-Triples), cut like any other past a cap -------
+@pytest.mark.parametrize("row_cap,max_bytes", [(100, None), (3, None), (100, 200), (3, 150), (0, None)])
+def test_small_graphs_in_n_triples_are_the_engines_own(row_cap, max_bytes):
+    import pyoxigraph as ox
+
+    from cec_kg.store.results import serialize
+
+    store = ox.Store()
+    store.load(PEOPLE.encode("utf-8"), format=ox.RdfFormat.TRIG)
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"      # blank nodes, escapes, languages
+    outcomes = [serialize(store.query(query), "application/n-triples", row_cap=row_cap, max_bytes=max_bytes,
+                          small=small) for small in (False, True)]
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1].rows == min(row_cap, outcomes[1].rows) and outcomes[1].body.count(b"\n") == outcomes[1].rows
+
+
+def test_guard_shapes_are_bounded():
+    """Long texts are not kept, and the number of shapes kept is capped (memory stays bounded)."""
+    guard._shapes.clear()
+    long = "SELECT * WHERE { <http://a/b> ?p ?o }" + " " * guard.SHAPE_MAX_CHARS
+    guard.inspect(long, max_bytes=1 << 20)
+    assert not guard._shapes
+    for i in range(guard.SHAPES_MAX + 10):
+        guard.inspect(f"SELECT * WHERE {{ <http://a/b> ?p ?v{i} }}", max_bytes=65536)
+    assert 0 < len(guard._shapes) <= guard.SHAPES_MAX

@@ -167,25 +167,26 @@ class EmbeddedStore(Store):
     def run(self, job: Job, timeout: float):
         """Evaluate ``job``: in this process when its cost is proven bounded (``bounded``: a few index
         lookups from constant subjects, counted on the store first), else in a killable worker."""
-        if job.union_default_graph and (self.merged or not self.union_default_graph):
-            job = replace(job, union_default_graph=False)
+        union = job.union_default_graph and not (self.merged or not self.union_default_graph)
         if self.pool is None:           # not serving (tests, scripts): in process, no timeout
-            return run_job(self.ox_store, job)
+            return run_job(self.ox_store, job, union=union)
         if job.plan is not None and job.default_graphs is None and timeout >= MIN_IN_PROCESS_TIMEOUT:
             store = self.ox_store
             started = time.monotonic()
             outcome = None
             if job.probe is not None:       # streams: the engine stops at the probe's LIMIT
-                probed = run_job(store, job, job.probe)
+                probed = run_job(store, job, job.probe, union=union)
                 if probed.truncated or (probed.rows is not None and probed.rows <= bounded.BUDGET):
                     outcome = probed
-            elif bounded.within_budget(store, job.plan, None if job.union_default_graph else ox.DefaultGraph()):
-                outcome = run_job(store, job)
+            elif bounded.within_budget(store, job.plan, None if union else ox.DefaultGraph()):
+                outcome = run_job(store, job, union=union, small=True)
             if outcome is not None:
                 self.in_process += 1
                 if time.monotonic() - started > timeout:   # bounded, yet late (an overloaded machine)
                     raise QueryTimeout()
                 return outcome
+        if union != job.union_default_graph:
+            job = replace(job, union_default_graph=union)
         return self.pool.run(job, timeout)
 
     def graphs(self) -> list[str]:

@@ -138,9 +138,11 @@ def _isolate_network() -> bool:
     return bool(libc is not None and libc.unshare(CLONE_NEWNET) == 0)
 
 
-def run_job(store, job: Job, query: str | None = None):
+def run_job(store, job: Job, query: str | None = None, union: bool | None = None, small: bool = False):
     """Evaluate and serialise one job (its ``query``, or the one given) against a pyoxigraph store
-    (in a worker, or in process)."""
+    (in a worker, or in process); ``union``: instead of the job's ``union_default_graph`` (the store
+    knows better: a merged default graph needs no union), without a copy of the job. ``small``: the
+    query was proven bounded (``bounded``): its answer may be written whole before it is counted."""
     import pyoxigraph as ox
 
     from .results import serialize
@@ -150,7 +152,7 @@ def run_job(store, job: Job, query: str | None = None):
         kwargs["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif job.union_default_graph:
+    elif job.union_default_graph if union is None else union:
         kwargs["use_default_graph_as_union"] = True
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
@@ -159,7 +161,8 @@ def run_job(store, job: Job, query: str | None = None):
     try:
         results = store.query(query or job.query, **kwargs)
         return serialize(results, job.media_type, row_cap=job.row_cap, bounded=job.bounded,
-                         prefixes=dict(job.prefixes), variable_order=job.variable_order, max_bytes=job.max_bytes)
+                         prefixes=dict(job.prefixes), variable_order=job.variable_order, max_bytes=job.max_bytes,
+                         small=small)
     except SyntaxError as e:
         raise QuerySyntaxError(str(e)) from None
     except (ValueError, OSError, RuntimeError, TypeError) as e:

@@ -149,7 +149,8 @@ _NOT_XML_1_0 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 
 def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, prefixes: dict | None = None,
-              variable_order: tuple[str, ...] | None = None, max_bytes: int | None = None) -> Outcome:
+              variable_order: tuple[str, ...] | None = None, max_bytes: int | None = None,
+              small: bool = False) -> Outcome:
     """``_serialize``, refusing an XML answer that would not be XML (a 4xx saying what to ask for).
 
     ``prefixes``: the query's own PREFIX declarations, used by the RDF syntaxes that abbreviate
@@ -158,7 +159,7 @@ def serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, 
     (the answer is cut at a row or triple and written again whole; ``truncated`` is then "bytes").
     """
     outcome = _serialize(results, media_type, row_cap=row_cap, bounded=bounded, prefixes=prefixes or {},
-                         variable_order=variable_order, max_bytes=max_bytes)
+                         variable_order=variable_order, max_bytes=max_bytes, small=small)
     if media_type in XML_MEDIA_TYPES and _NOT_XML_1_0.search(outcome.body):
         raise ValueError("the result holds a character XML 1.0 cannot carry (a control character such as "
                          "U+0001): ask for JSON, CSV/TSV, Turtle or N-Triples instead of XML")
@@ -174,11 +175,13 @@ def _ordered(variables: list[str], order: tuple[str, ...] | None) -> list[str]:
 
 
 def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False, prefixes: dict,
-               variable_order: tuple[str, ...] | None, max_bytes: int | None = None) -> Outcome:
+               variable_order: tuple[str, ...] | None, max_bytes: int | None = None, small: bool = False) -> Outcome:
     """Bytes of ``results`` (QueryBoolean, QuerySolutions or an iterable of triples) in ``media_type``.
 
     ``bounded``: the query's own LIMIT keeps it within the cap, so the engine's writer streams it
     directly; otherwise at most ``row_cap`` rows are kept and ``truncated`` says if any were dropped.
+    ``small``: the answer is known to be small (a query proven bounded, ``bounded``): a graph in
+    N-Triples may be written whole by the engine before it is counted.
     """
     if isinstance(results, (bool, ox.QueryBoolean)):
         fmt = RESULTS[media_type]
@@ -273,6 +276,14 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
         return Outcome(media_type, body, n, "bytes" if cut else truncated)
     # CONSTRUCT / DESCRIBE: an iterable of triples.
     fmt = RDF[media_type]
+    if small and fmt == ox.RdfFormat.N_TRIPLES and isinstance(results, ox.QueryTriples):
+        # Written by the engine in one call, a triple a line: within both caps that is the answer (no
+        # Python object per triple); over a cap it is read back and cut below.
+        body = results.serialize(format=fmt)
+        n = body.count(b"\n")
+        if n <= row_cap and (max_bytes is None or len(body) <= max_bytes):
+            return Outcome(media_type, body, n, False)
+        results = ox.parse(body, format=fmt)
     triples = []
     truncated = False
     for t in results:
