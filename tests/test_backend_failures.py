@@ -132,7 +132,7 @@ class FakeBackend:
 
     def __init__(self, port: int = 0):
         self.mode = "ok"
-        self.waiting = 0        # requests held by the "slow" mode right now
+        self.held = 0           # requests the "slow" mode has begun to hold, ever (earlier tests' may linger)
         self.stop = threading.Event()
         fake = self
 
@@ -168,11 +168,8 @@ class FakeBackend:
         if mode == "ok":
             send("200 OK", "application/sparql-results+json", OK_JSON if "ASK" in form else COUNT_JSON)
         elif mode == "slow":
-            self.waiting += 1
-            try:
-                self.stop.wait(20)
-            finally:
-                self.waiting -= 1
+            self.held += 1
+            self.stop.wait(20)
             send("200 OK", "application/sparql-results+json", OK_JSON)
         elif mode == "drip":       # headers at once, then one byte every 0.3 s
             sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
@@ -261,6 +258,7 @@ def test_a_stop_answers_a_remote_query_still_running(fake):
                         "--max-timeout", "30", new_session=True)
     try:
         pids = process_group(server.proc.pid)
+        held = fake.held
         fake.mode = "slow"      # holds every answer for 20 s
         answer = {}
 
@@ -275,7 +273,7 @@ def test_a_stop_answers_a_remote_query_still_running(fake):
 
         thread = threading.Thread(target=ask)
         thread.start()
-        assert wait_until(lambda: fake.waiting > 0, 10), "the query never reached the backend"
+        assert wait_until(lambda: fake.held > held, 10), "the query never reached the backend"
         started = time.monotonic()
         os.killpg(server.proc.pid, signal.SIGTERM)
         assert wait_until(lambda: not live_pids(pids), 12), f"processes left: {sorted(live_pids(pids))}"

@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..problems import Problem
-from ..store import EXTENSION as STORE, bounded, get_store, guard
+from ..store import EXTENSION as STORE, bounded, guard
 from ..store.geo import GEO_RESULTS
 from ..store import failure_problem
 from ..store.executor import (BackendError, BackendUnavailable, Busy, EvaluationError, Job, QuerySyntaxError,
