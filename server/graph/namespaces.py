@@ -33,3 +33,6 @@ PREFIXES = {
     "rdfs": str(RDFS), "xsd": str(XSD), "foaf": str(FOAF), "void": str(VOID), "dcat": str(DCAT),
     "vann": str(VANN), "sd": str(SD),
 }
+
+# The languages the graph, its vocabulary, shapes and pages are written in (labels, messages, UI).
+LANGS = ("en", "es", "fr")

@@ -30,7 +30,6 @@ SHAPE_FILES = ("core.ttl", "recommended.ttl")
 SEVERITIES = (SH.Violation, SH.Warning, SH.Info)
 _PREFIXES = {**PREFIXES, "shapes": str(SH_CEC), "sh": str(SH)}
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
-LANGS = ("en", "es", "fr")
 # The report's own words in each language the shapes' messages are written in (sh:message en/es/fr).
 REPORT_TEXT = {
     "en": {"Result": "Result:", "CONFORMS": "CONFORMS", "FAILS": "FAILS", "violation": ("violation", "violations"),

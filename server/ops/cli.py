@@ -76,7 +76,7 @@ def environment_lang() -> str:
     is one the shapes speak (en, es, fr); else English."""
     import os
 
-    from ..graph.validate import LANGS
+    from ..graph.namespaces import LANGS
 
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         code = os.environ.get(var, "").split("_")[0].split(".")[0].lower()

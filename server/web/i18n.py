@@ -17,9 +17,8 @@ from babel import numbers as babel_numbers
 from babel import units as babel_units
 from flask import Request
 
-from ..graph.namespaces import DATASET_DESCRIPTION, DATASET_TITLE
+from ..graph.namespaces import DATASET_DESCRIPTION, DATASET_TITLE, LANGS
 
-LANGS = ("en", "es", "fr")
 DEFAULT_LANG = "en"
 LANG_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
 

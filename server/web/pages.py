@@ -181,11 +181,15 @@ def group_rows(facts: list[d.Fact], labeller: Labeller, lang_qs: str, notes: dic
     return rows
 
 
+# Properties whose values quote a source's citation verbatim, in the source's language: shown as <cite>.
+CITATIONS = {d.DCT + "bibliographicCitation"}
+
+
 def row_view(p: str, values: list[dict], labeller: Labeller, lang_qs: str, inverse: bool) -> dict:
     values.sort(key=lambda v: (v.get("lang") not in (labeller.lang, None), sort_key(value_text(v), labeller.lang)))
     return {"prop": labeller.inverse(p) if inverse else labeller.prop(p), "prop_iri": p, "inverse": inverse,
             "prop_curie": ("^" if inverse else "") + compact(p), "prop_href": href_for(p, lang_qs), "vals": values,
-            "also": []}
+            "also": [], "cite": p in CITATIONS and not inverse}
 
 
 def merge_types(types: list[dict]) -> list[dict]:
