@@ -4,7 +4,9 @@ Real ``cec-kg serve`` processes on loopback; conditions are awaited (bounded), n
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -71,6 +73,54 @@ def test_reuse_port_shares_only_when_asked(data_dir, tmp_path):
             second.stop()
     finally:
         first.stop()
+
+
+def test_keep_alive_connections_are_spread_over_the_workers(start_server, data_dir):
+    """Clients that keep their connections (wrk, a crawler's pool) are served by every worker. With one
+    socket shared by all, connections opened together waited in its queue and the first worker to wake
+    accepted all of them, for good: one process (one GIL) did the work of two, the other stayed idle."""
+    import socket
+
+    server = start_server("--data", str(data_dir), "--workers", "2", "--threads", "4")
+    # Opened back to back (the kernel completes them before any worker accepts), then each used in turn.
+    socks = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(16)]
+    served = []
+    try:
+        for _ in range(2):
+            for s in socks:
+                s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n")
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += s.recv(65536)
+                head, _, body = head.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+                while len(body) < length:
+                    body += s.recv(65536)
+                served.append(json.loads(body)["pid"])
+    finally:
+        for s in socks:
+            s.close()
+    counts = {pid: served.count(pid) for pid in set(served)}
+    # 16 connections hashed over 2 sockets: all on one has a chance of 2 in 65,536.
+    assert len(counts) == 2, f"answers per worker process: {counts}"
+    # The imbalance came and went with timing (seen in 2 of 3 wrk runs); what prevents it does not: one
+    # listening socket per worker (SO_REUSEPORT), the kernel choosing one for each new connection.
+    assert listening_sockets(server.port) == 2
+
+
+def listening_sockets(port: int) -> int:
+    """TCP sockets listening on ``port`` on this machine (/proc/net/tcp: local address, state 0A)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table, encoding="ascii").read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":
+                count += 1
+    return count
 
 
 # -- clean stops --------------------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def serve(args) -> int:
         return 1
     finally:
         store.close()
-        listener.close()
+        server.close()
     return 0
 
 

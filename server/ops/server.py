@@ -2,9 +2,14 @@
 
 **One server per port.** granian, on Linux, binds one socket per worker with ``SO_REUSEPORT``: a
 second server started on a port in use started silently and the kernel split the connections
-between the two (DESIGN.md). Here the socket is bound once, by us, before anything is loaded, and
-without ``SO_REUSEPORT`` (unless ``--reuse-port`` asks for it): a port in use fails at once, with a
-message, and every granian worker accepts on that one socket.
+between the two (DESIGN.md). Here the port is bound by us, before anything is loaded, first without
+``SO_REUSEPORT`` (unless ``--reuse-port`` asks for it): a port in use fails at once, with a message.
+
+**One socket per worker.** With one socket shared by every worker, the worker that wakes first
+accepts a burst of keep-alive connections and keeps them: measured under wrk (8 connections, 2
+workers), one worker at 121 % CPU and the other idle, so one GIL did the work of two. So once the
+port is known to be ours, ``listeners`` binds one socket per worker with ``SO_REUSEPORT`` (as
+granian itself does) and the kernel spreads connections over them by their address hash.
 
 **Clean stops.** SIGINT or SIGTERM, to the main process or to the whole process group, ends every
 process the server started within ``STOP_SECONDS``:
@@ -60,6 +65,23 @@ def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     return sock
 
 
+def listeners(first: socket.socket, count: int) -> list[socket.socket]:
+    """``count`` sockets on ``first``'s address, one per worker, that the kernel balances connections
+    over (``SO_REUSEPORT``, Linux). ``first`` was bound without it (so the port was free: no other
+    server can be in the group); it is closed and bound again with the option, then the others join.
+    With one worker, or where the option is missing, ``[first]``."""
+    if count < 2 or not hasattr(socket, "SO_REUSEPORT"):
+        return [first]
+    address = first.getsockname()
+    reusing = bool(first.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT))
+    socks = [first] if reusing else []
+    if not reusing:
+        first.close()
+    while len(socks) < count:
+        socks.append(bind(address[0], address[1], reuse_port=True))
+    return socks
+
+
 def listen(sock: socket.socket, backlog: int) -> None:
     try:
         sock.listen(backlog)
@@ -86,19 +108,34 @@ class Server(MPServer):
         host, port = listener.getsockname()[:2]
         super().__init__(target, address=host, port=port, **kwargs)
         self.listener = listener
+        self.listeners = [listener]
+        self._holders: list = []
         self.drain = drain
         self.inflight = inflight        # front.InFlight: requests in flight per worker
         self.grace = min(grace, STOP_SECONDS - 3.0)
 
     def _init_shared_socket(self):
-        """Every worker accepts on the one socket bound in ``bind`` (granian's own non-Linux path)."""
+        """Every worker accepts on a socket bound in ``bind`` / ``listeners`` (granian's own non-Linux
+        path, given the socket): worker ``i`` on socket ``i`` (a respawned worker on its predecessor's)."""
         from granian._granian import SocketHolder
 
-        listen(self.listener, self.backlog)
+        self.listeners = listeners(self.listener, self.workers)
+        for sock in self.listeners:
+            listen(sock, self.backlog)
+        self._holders = [SocketHolder(s.fileno(), False, self.backlog) for s in self.listeners]
         self._ssp = None
-        self._sso = self.listener
-        self._sfd = self.listener.fileno()
-        self._shd = SocketHolder(self._sfd, False, self.backlog)
+        self._sso = self.listeners[0]
+        self._sfd = self._sso.fileno()
+        self._shd = self._holders[0]
+
+    def _spawn_worker(self, idx, target, callback_loader):
+        self._sso = self.listeners[idx % len(self.listeners)]
+        self._shd = self._holders[idx % len(self._holders)]
+        return super()._spawn_worker(idx, target, callback_loader)
+
+    def close(self) -> None:
+        for sock in self.listeners:
+            sock.close()
 
     def _stop_workers(self):
         for wrk in self.wrks:
