@@ -502,6 +502,18 @@ def test_guard_shapes_describe_each_query_as_its_own(query):
     assert first.plan is None or again.plan != first.plan      # the plan holds each query's own IRIs
 
 
+@pytest.mark.parametrize("query", SHAPED + [
+    '#<http://a/> "x\nSELECT ?o WHERE { <http://a/b> ?p ?o } # "<http://c/>',
+    "SELECT ?o WHERE { <http://a/b> ?p '''it's {<http://d/>}''' , \"\\\"<e>\" }",
+    "PREFIX x: <http://p/> SELECT * WHERE { x:a ?p <rel> . <http://a/b> ?q 1.5e3 }",
+    "SELECT ?o WHERE { ?s ?p ?o }",
+])
+def test_guard_shape_key_in_one_pass_is_the_shapes(query):
+    """The key and values read in one pass (every request) are those of the shaped tokens (a miss)."""
+    key, values, _ = guard._shape(guard.tokens(PREFIX + query))
+    assert guard._shape_key(PREFIX + query) == (key, values)
+
+
 def test_guard_shapes_keep_refusals_and_relative_iris():
     guard._shapes.clear()
     for _ in range(2):      # the second time from the shape

@@ -150,10 +150,10 @@ class InFlight:
             self.SLOT.pack_into(self.mem, index * self.SLOT.size, pid, self._count)
 
     def enter(self) -> None:
-        self._add(os.getpid(), 1)
+        self._add(_pid(), 1)
 
     def leave(self) -> None:
-        self._add(os.getpid(), -1)
+        self._add(_pid(), -1)
 
     def count(self, pid: int) -> int:
         with self.lock:
@@ -187,7 +187,11 @@ class AccessLog:
     _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def write(self, record: dict) -> None:
-        line = (self._encode(record) + "\n").encode("utf-8")
+        self.write_line(self._encode(record))
+
+    def write_line(self, text: str) -> None:
+        """One JSON text (without its newline), written whole."""
+        line = (text + "\n").encode("utf-8")
         with self.lock:
             try:
                 os.write(self.fd, line)
@@ -301,26 +305,40 @@ class Front:
         return _Logged(result, lambda sent: self._log(environ, seen, sent, started))
 
     def _log(self, environ, seen: dict, sent: int, started: float) -> None:
+        """One line per request, the text ``AccessLog.write`` makes of the record (same keys, order and
+        escaping; ``tests/test_operations.py`` reads it back), written without building the dict:
+        every request pays for it (measured: a fifth of the Python time of a point lookup's answer)."""
         status = seen.get("status", "500")
-        self.log.write({
-            "time": _utc_now(),
-            "request_id": environ[REQUEST_ID],
-            "client": environ.get(CLIENT, ""),
-            "method": environ.get("REQUEST_METHOD", ""),
-            "path": environ.get("PATH_INFO", ""),
-            "query_bytes": len(environ.get("QUERY_STRING", "")),
-            "status": int(status.split(" ", 1)[0]),
-            "bytes": sent,
-            "seconds": round(time.perf_counter() - started, 6),
-            "pid": os.getpid(),
-            "user_agent": environ.get("HTTP_USER_AGENT", "")[:200],
-        })
+        text = _string
+        self.log.write_line(
+            f'{{"time":"{_utc_now()}","request_id":{text(environ[REQUEST_ID])},'
+            f'"client":{text(environ.get(CLIENT, ""))},"method":{text(environ.get("REQUEST_METHOD", ""))},'
+            f'"path":{text(environ.get("PATH_INFO", ""))},"query_bytes":{len(environ.get("QUERY_STRING", ""))},'
+            f'"status":{int(status.split(" ", 1)[0])},"bytes":{int(sent)},'
+            f'"seconds":{round(time.perf_counter() - started, 6)!r},"pid":{_pid()},'
+            f'"user_agent":{text(environ.get("HTTP_USER_AGENT", "")[:200])}}}')
+
+
+_string = json.encoder.encode_basestring       # a JSON string as ensure_ascii=False writes it (C)
+_PID = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
+
+
+def _pid() -> int:
+    return _PID[0]
+
+
+_SECOND = [0, ""]
 
 
 def _utc_now() -> str:
-    """The time as ``datetime.now(timezone.utc).isoformat(timespec="milliseconds")`` writes it, faster."""
+    """The time as ``datetime.now(timezone.utc).isoformat(timespec="milliseconds")`` writes it, faster:
+    the date and time to the second are formatted once a second."""
     now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03d+00:00" % (int(now * 1000) % 1000)
+    second = int(now)
+    if second != _SECOND[0]:
+        _SECOND[0], _SECOND[1] = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return _SECOND[1] + ".%03d+00:00" % (int(now * 1000) % 1000)
 
 
 class _Logged:

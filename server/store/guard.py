@@ -100,15 +100,15 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
     if size > max_bytes:
         raise Problem(413, "Query too large", f"the query is {size} bytes; this service accepts at most "
                       f"{max_bytes} bytes per query. Split it, or use VALUES with fewer rows.", limit=max_bytes)
-    toks = tokens(text)
     if len(text) > SHAPE_MAX_CHARS or SLOT in text:
-        return _inspect(text, toks, max_depth)
-    key, values, shaped = _shape(toks)
+        return _inspect(text, tokens(text), max_depth)
+    key, values = _shape_key(text)
     if key is None:
-        return _inspect(text, toks, max_depth)
+        return _inspect(text, tokens(text), max_depth)
     key = (max_depth, key)
     template = _shapes.get(key)
     if template is None:
+        _, _, shaped = _shape(tokens(text))
         template = _inspect(text, shaped, max_depth)    # a refusal is raised here, as for the text itself
         if template.has_dataset:
             template = False        # FROM IRIs are the description's own: not kept by shape
@@ -116,13 +116,40 @@ def inspect(text: str, *, max_bytes: int, max_depth: int = MAX_NESTING) -> Query
             _shapes.clear()
         _shapes[key] = template
     if template is False:
-        return _inspect(text, toks, max_depth)
+        return _inspect(text, tokens(text), max_depth)
     plan = template.plan
     if plan is None or not values:
         return template
     return QueryInfo(form=template.form, has_dataset=False, limit=template.limit, depth=template.depth,
                      can_append_limit=template.can_append_limit, prefixes=template.prefixes,
                      variable_order=template.variable_order, plan=_fill(plan, values))
+
+
+def _shape_key(text: str) -> tuple:
+    """``_shape(tokens(text))``'s key and values in one pass over the text, without the token list (a
+    known shape needs nothing else: most requests; ``tests/test_query_path.py`` holds the two equal)."""
+    parts: list = []
+    values: list = []
+    form = False
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in _SKIP:
+            continue
+        value = m.group()
+        if form:
+            if kind == "iri" and bounded._ABSOLUTE.match(value[1:-1]):
+                values.append(value[1:-1])
+                value = f"<{SLOT}{len(values) - 1}>"
+            elif kind == "string":
+                values.append(None)
+                value = '""'
+        elif kind == "word" and value.upper() in FORMS:
+            form = True
+        parts.append(kind)
+        parts.append(value)
+    if not values:
+        return None, values
+    return "\0".join(parts), values
 
 
 def _shape(toks: list) -> tuple:
