@@ -308,7 +308,8 @@ def lane_of(info: guard.QueryInfo, cfg) -> str:
 def admitted(app, client: str, store, job: Job, req: ProtocolRequest):
     """``store.run`` under the admission the ops layer registered (``ADMISSION``: fair use per client and
     the reserved lane; none in an app without it). A cheap query gets ``CHEAP_QUERY_SECONDS`` in its lane;
-    past that it is stopped and run again as a heavy query with the time it has left."""
+    past that it moves to the heavy lane while it runs, where the store can (``Store.promotes``), or is
+    stopped and run again as a heavy query with the time it has left."""
     cfg = app.config
     admission = app.extensions.get(ADMISSION)
     ticket = admission.enter(client, job.lane) if admission else None
@@ -316,14 +317,28 @@ def admitted(app, client: str, store, job: Job, req: ProtocolRequest):
         if job.lane == "cheap":
             in_lane = min(req.timeout, float(cfg["CHEAP_QUERY_SECONDS"]))
             started = time.perf_counter()
+            charged = 0.0
+            promoted = False
+
+            def promote() -> None:
+                """Charge the cheap lane's time and take a heavy place (429 / 503 Busy when there is none)."""
+                nonlocal charged, promoted
+                if ticket:
+                    charged = time.perf_counter() - started
+                    ticket.charge(charged)
+                    ticket.upgrade()
+                promoted = True
+
             try:
+                if store.promotes and req.timeout > in_lane:
+                    return _run(store, job, req, req.timeout, (in_lane, promote))
                 return _run(store, job, req, in_lane)
             except QueryTimeout:
-                if req.timeout <= in_lane:
+                if req.timeout <= in_lane or promoted:
                     raise
             finally:
                 if ticket:
-                    ticket.charge(time.perf_counter() - started)
+                    ticket.charge(time.perf_counter() - started - charged)
             if ticket:
                 ticket.upgrade()            # 429 / 503 Busy when the heavy lane has no room for it
             job = replace(job, lane="heavy")
@@ -339,15 +354,16 @@ def admitted(app, client: str, store, job: Job, req: ProtocolRequest):
             ticket.close()
 
 
-def _run(store, job: Job, req: ProtocolRequest, timeout: float):
+def _run(store, job: Job, req: ProtocolRequest, timeout: float, lane=None):
+    kwargs = {"lane": lane} if lane is not None else {}
     try:
-        return store.run(job, timeout)
+        return store.run(job, timeout, **kwargs)
     except QuerySyntaxError:
         if job.query == req.query:
             raise
         # The parser reports the furthest position it reached, which may be in the LIMIT we
         # appended: parse the query as sent for the message (and the answer, should it parse).
-        return store.run(replace(job, query=req.query, probe=None), timeout)
+        return store.run(replace(job, query=req.query, probe=None), timeout, **kwargs)
 
 
 def result_etag(req: ProtocolRequest, media_type: str, *, app=None, base_url: str | None = None) -> str:

@@ -50,9 +50,15 @@ class Store:
         """Run a query in process; pyoxigraph results (QuerySolutions, QueryBoolean or triples)."""
         raise NotImplementedError
 
-    def run(self, job: Job, timeout: float):
+    # Whether ``run`` takes ``lane``: a cheap query past its time in the cheap lane moves to the heavy
+    # lane while it runs, instead of being stopped and run again from the start (``endpoint.admitted``).
+    promotes = False
+
+    def run(self, job: Job, timeout: float, lane=None):
         """Evaluate and serialise ``job`` (a ``results.Outcome``) or raise QueryTimeout (work stopped),
-        QuerySyntaxError, EvaluationError or executor.Busy."""
+        QuerySyntaxError, EvaluationError or executor.Busy. ``lane``: (seconds, promote), for stores that
+        promote: past ``seconds`` the work is still running and ``promote()`` is called (it may raise,
+        then the work is stopped); a store that cannot give it a heavy place raises QueryTimeout then."""
         raise NotImplementedError
 
     def ping(self, timeout: float) -> None:

@@ -164,13 +164,17 @@ class EmbeddedStore(Store):
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         return self.ox_store.query(sparql, **kwargs)
 
-    def run(self, job: Job, timeout: float):
+    promotes = True
+
+    def run(self, job: Job, timeout: float, lane=None):
         """Evaluate ``job``: in this process when its cost is proven bounded (``bounded``: a few index
-        lookups from constant subjects, counted on the store first), else in a killable worker."""
+        lookups from constant subjects, counted on the store first), else in a killable worker (which
+        ``lane`` may promote: ``base.Store.run``)."""
+        in_process_timeout = min(timeout, lane[0]) if lane else timeout
         union = job.union_default_graph and not (self.merged or not self.union_default_graph)
         if self.pool is None:           # not serving (tests, scripts): in process, no timeout
             return run_job(self.ox_store, job, union=union)
-        if job.plan is not None and job.default_graphs is None and timeout >= MIN_IN_PROCESS_TIMEOUT:
+        if job.plan is not None and job.default_graphs is None and in_process_timeout >= MIN_IN_PROCESS_TIMEOUT:
             store = self.ox_store
             started = time.monotonic()
             outcome = None
@@ -182,12 +186,12 @@ class EmbeddedStore(Store):
                 outcome = run_job(store, job, union=union, small=True)
             if outcome is not None:
                 self.in_process += 1
-                if time.monotonic() - started > timeout:   # bounded, yet late (an overloaded machine)
+                if time.monotonic() - started > in_process_timeout:   # bounded, yet late (an overloaded machine)
                     raise QueryTimeout()
                 return outcome
         if union != job.union_default_graph:
             job = replace(job, union_default_graph=union)
-        return self.pool.run(job, timeout)
+        return self.pool.run(job, timeout, lane)
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.ox_store.named_graphs() if isinstance(g, ox.NamedNode))

@@ -526,15 +526,22 @@ class QueryPool:
         if replenish:
             self._replenish_async()
 
-    def run(self, job: Job, timeout: float):
+    def run(self, job: Job, timeout: float, lane=None):
         """Evaluate ``job`` in a worker; raise QueryTimeout / Busy / Unavailable / QuerySyntaxError /
         EvaluationError.
+
+        ``lane`` (seconds, promote): a cheap job still running after ``seconds`` takes a heavy worker
+        place where it runs (``_promote``) and ``promote()`` is called (the request's heavy place; if it
+        raises, the worker is killed). Before, such a job was killed and run again from the start as a
+        heavy one: measured on 1M triples, a 1.3 s label search took 2.7-3.2 s (1 s wasted in the cheap
+        lane, a new worker with cold caches). With no heavy place free: QueryTimeout, as before.
 
         A worker that dies under a job (killed from outside, or with the spawner) costs the request
         nothing the first time: the job runs again, on a new worker, in the time it has left (once the
         spawner, restarted by ``watch``, is back). A job that kills its second worker too is the query's
         doing (memory, or nesting too deep for the engine): 400."""
         deadline = time.monotonic() + timeout
+        lane_deadline = deadline - timeout + lane[0] if lane is not None and lane[0] < timeout else None
         for attempt in (1, 2):
             try:
                 worker = self._acquire_live(deadline, job.lane != "cheap")
@@ -546,6 +553,13 @@ class QueryPool:
             try:
                 self.stats["jobs"] += 1
                 send_message(worker.sock, job_message(job))
+                if (lane_deadline is not None and not worker.heavy
+                        and not worker.readable(lane_deadline - time.monotonic())):
+                    if not self._promote(worker):
+                        self.stats["timeouts"] += 1
+                        self.stats["killed"] += 1
+                        raise QueryTimeout()
+                    lane[1]()
                 if not worker.readable(deadline - time.monotonic()):
                     self.stats["timeouts"] += 1
                     self.stats["killed"] += 1
@@ -577,6 +591,15 @@ class QueryPool:
         if reply[0] == "syntax":
             raise QuerySyntaxError(reply[1])
         raise EvaluationError(reply[1])
+
+    def _promote(self, worker: Worker) -> bool:
+        """Count a running cheap job's worker as heavy, if the heavy lane has a place for it."""
+        with self._lock:
+            if self._heavy >= self.heavy_max:
+                return False
+            worker.heavy = True
+            self._heavy += 1
+            return True
 
     def _await_spawner(self, deadline: float) -> bool:
         """Whether the spawner runs, or comes back (restarted by ``watch``) within the time left."""
