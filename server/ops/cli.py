@@ -149,8 +149,8 @@ def add_serve(sub) -> None:
     fair.add_argument("--reserved-query-workers", type=int, default=1,
                       help="query processes per worker process kept for cheap queries")
     fair.add_argument("--cheap-query-seconds", type=float, default=1.0,
-                      help="time a cheap query may run in the reserved lane; past it, it runs again as a heavy "
-                           "query with the time it has left")
+                      help="time a cheap query may run in the reserved lane; past it, it goes on as a heavy query "
+                           "(503 Busy or 429 when the heavy lane or the client's share has no room for it)")
     fair.add_argument("--cheap-max-limit", type=int, default=1000,
                       help="a query whose outer LIMIT is at most this counts as a cheap lookup")
     ops = s.add_argument_group("operations")

@@ -38,7 +38,7 @@ FAIR_CONCURRENT_QUERIES = 5     # queries a client may have running at once (0: 
 # The reserved lane: cheap queries (ASK, an outer LIMIT up to CHEAP_MAX_LIMIT), pages and documents never
 # wait behind slow queries. Per serving process, heavy queries leave RESERVED_THREADS request threads and
 # RESERVED_QUERY_WORKERS query processes free; a cheap query gets CHEAP_QUERY_SECONDS in the lane, then
-# runs again as a heavy one with the time it has left.
+# takes a heavy place where it runs (run again as a heavy one, with the time it has left, where it cannot).
 RESERVED_THREADS = 2
 RESERVED_QUERY_WORKERS = 1
 CHEAP_QUERY_SECONDS = 1.0

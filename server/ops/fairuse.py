@@ -18,8 +18,10 @@ never wait behind slow queries. Per serving process, heavy queries may hold at m
 RESERVED_THREADS`` request threads (another heavy query is answered 503 Busy at once rather than
 queue on a thread), and at most ``max query workers - RESERVED_QUERY_WORKERS`` query processes (the
 store's pool keeps the rest for the cheap lane). A cheap query that runs longer than
-``CHEAP_QUERY_SECONDS`` leaves the lane: it is stopped and run again as a heavy query, with the time it
-has left, under the heavy limits (so a slow ASK cannot clog the lane).
+``CHEAP_QUERY_SECONDS`` leaves the lane under the heavy limits (so a slow ASK cannot clog the lane): it
+takes a heavy thread and query process where it runs (``Ticket.upgrade``, ``QueryPool._promote``), or,
+where the store cannot move it (in process, remote), is stopped and run again as a heavy query with the
+time it has left; no heavy room: 503 Busy (or 429, the client's share).
 """
 from __future__ import annotations
 
