@@ -22,12 +22,16 @@ import pyoxigraph as ox
 
 from . import check, datasets, mixes, report
 from .load import LoadResult, run_wrk, write_script, wrk_path
-from .peers import make_peers
+from .peers import BACKEND_PAIRS, BACKEND_SERVERS, make_peers, unavailable, with_backends
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 SERVERS = ("ours", "oxigraph", "rdflib-endpoint")
 DATASETS = ("cec", "prtr-100k", "prtr-1m")
+# --backends: the remote-store comparison (issue 11, item 4), on these datasets and mixes by default.
+BACKEND_DATASETS = ("cec", "prtr-100k")
+BACKEND_MIXES = ("lookup", "interactive", "graph")
+SUBJECT_NAME = report.SUBJECT
 RDFLIB_MAX_TRIPLES = 150_000      # rdflib-endpoint takes minutes per query mix beyond this
 
 
@@ -35,8 +39,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--servers", default=",".join(SERVERS),
                    help="comma-separated, from ours, ours-nocache, oxigraph, oxigraph-merged, rdflib-endpoint, "
-                        "ceiling-wsgi, ceiling-flask (default %(default)s; rdflib-endpoint only up to "
-                        f"{RDFLIB_MAX_TRIPLES:,} triples)")
+                        "ceiling-wsgi, ceiling-flask, " + ", ".join(BACKEND_SERVERS) + " (default %(default)s; "
+                        f"rdflib-endpoint only up to {RDFLIB_MAX_TRIPLES:,} triples; ours-over-X brings its backend X)")
     p.add_argument("--mixes", default=",".join(mixes.MIXES), help="comma-separated subset of %(default)s")
     p.add_argument("--datasets", default=",".join(DATASETS),
                    help="comma-separated, from cec, prtr-100k, prtr-1m, prtr-5m, prtr-<triples>, cec+synthetic "
@@ -63,10 +67,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ours-workers", type=int, help="passed to `cec-kg serve --workers`")
     p.add_argument("--startup-timeout", type=float, default=300.0)
     p.add_argument("--results", type=Path, default=RESULTS_DIR)
+    p.add_argument("--latest", metavar="NAME",
+                   help="the results are also written as NAME.json / NAME.md / NAME.png (default: latest; "
+                        "backend-latest when every server is a remote-store one)")
+    p.add_argument("--backends", action="store_true",
+                   help="the remote-store comparison: servers " + ",".join(BACKEND_SERVERS) + " on datasets "
+                        + ",".join(BACKEND_DATASETS) + ", mixes " + ",".join(BACKEND_MIXES)
+                        + " (unless given), results as backend-latest.*")
     p.add_argument("--quick", action="store_true", help="a quick look: cec and prtr-100k, 1 round of 3 s, 1 s warm-up")
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
                    help="after measuring ours on a mix, record it with py-spy for SECONDS under the same load")
     args = p.parse_args(argv)
+    if args.backends:
+        given = lambda name: p.get_default(name) != getattr(args, name)
+        if not given("servers"):
+            args.servers = ",".join(BACKEND_SERVERS)
+        if not given("datasets"):
+            args.datasets = ",".join(BACKEND_DATASETS)
+        if not given("mixes"):
+            args.mixes = ",".join(BACKEND_MIXES)
+    if args.latest is None:
+        names = {s.strip() for s in args.servers.split(",") if s.strip()}
+        args.latest = "backend-latest" if names and names <= set(BACKEND_SERVERS) else "latest"
     if args.quick:
         args.duration, args.rounds, args.warmup, args.replay = 3.0, 1, 1.0, 2.0
         if args.datasets == ",".join(DATASETS):
@@ -166,7 +188,12 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
     params = mixes.discover(reference)
     print(f"   reference loaded in process in {time.monotonic() - t:.1f} s; parameters: {len(params.entities)} entities, "
           f"{len(params.classes)} classes, {len(params.pollutants)} pollutants, words {params.words}", flush=True)
-    names = [n for n in server_names if not (n == "rdflib-endpoint" and ds.triples > RDFLIB_MAX_TRIPLES)]
+    names = [n for n in with_backends(server_names)
+             if not (n == "rdflib-endpoint" and ds.triples > RDFLIB_MAX_TRIPLES)]
+    not_run = {n: unavailable(n) for n in names if unavailable(n)}
+    for n, why in not_run.items():
+        print(f"   {n}: not run: {why}", flush=True)
+    names = [n for n in names if n not in not_run]
     merged = None
     if "oxigraph-merged" in names:
         merged = work / "data" / f"{ds.name}.merged.nq"
@@ -174,7 +201,7 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
         reference.dump(str(merged), format=ox.RdfFormat.N_QUADS)
     peers = make_peers(names, ds.path, work / "logs" / ds.name, args.ours_cmd, args.ours_workers, args.storage,
                        work / "stores" / ds.name, merged, args.timeout)
-    info = {"name": ds.name, "triples": ds.triples, "synthetic": ds.synthetic, "systems": {}}
+    info = {"name": ds.name, "triples": ds.triples, "synthetic": ds.synthetic, "systems": {}, "not_run": not_run}
     blocks = []
     try:
         for peer in peers:
@@ -184,13 +211,30 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                 print(f"   {peer.name}: loaded in {peer.loading['load_s']:.1f} s"
                       + (f" (+ optimize {peer.loading['optimize_s']:.1f} s)" if "optimize_s" in peer.loading else "")
                       + f", store {peer.loading['store_bytes'] / 2**20:,.0f} MiB", flush=True)
-        for peer in peers:
+        for peer in list(peers):
+            backend = getattr(peer, "backend", None)
+            if backend is not None and backend not in peers:
+                not_run[peer.name] = f"its backend {backend.name} did not start"
+                peers.remove(peer)
+                continue
             t0 = time.monotonic()
-            peer.start()
-            peer.wait_ready(args.startup_timeout)
-            peer.loading["ready_s"] = round(time.monotonic() - t0, 2)
-            peer.load(peer.source)
-            print(f"   {peer.name} ready at {peer.endpoint} ({peer.loading['ready_s']:.1f} s after start)", flush=True)
+            try:
+                peer.start()
+                peer.wait_ready(args.startup_timeout)
+                peer.loading["ready_s"] = round(time.monotonic() - t0, 2)
+                peer.load(peer.source)
+            except Exception as e:   # a remote-store peer that cannot start is reported, not fatal
+                if peer.name not in BACKEND_SERVERS:
+                    raise
+                peer.stop()
+                not_run[peer.name] = f"{type(e).__name__}: {str(e)[:300]}"
+                print(f"   {peer.name}: not run: {not_run[peer.name]}", flush=True)
+                peers.remove(peer)
+                continue
+            loaded = f", loaded with cec-kg load --backend in {peer.loading['load_s']:.1f} s" \
+                if "load_s" in peer.loading and peer.name in BACKEND_SERVERS else ""
+            print(f"   {peer.name} ready at {peer.endpoint} ({peer.loading['ready_s']:.1f} s after start{loaded})",
+                  flush=True)
         for mix in mix_names:
             try:
                 requests = mixes.build(mix, params)
@@ -206,6 +250,11 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                 "wrong": {p.name: [c.template for c in checks if p.name in c.wrong] for p in checked},
                 "duplicates": {p.name: [c.template for c in checks if p.name in c.duplicates] for p in checked},
                 "notes": [c.notes for c in checks if c.notes],
+                # ours over a backend is judged against that backend's own answers (a different engine's
+                # answers are its own business): a template where the two differ is our fault.
+                "differs_from_backend": {
+                    client: [c.template for c in checks if not check.same(c.answers.get(client), c.answers.get(backend))]
+                    for client, backend in BACKEND_PAIRS.items() if client in c_names(checked) and backend in c_names(checked)},
             }
             connections = args.analytic_connections if mix == "analytic" else args.connections
             tag = f"{ds.name}-{mix}"
@@ -240,6 +289,10 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
         for peer in peers:
             peer.stop()
     return blocks, info
+
+
+def c_names(peers) -> set[str]:
+    return {p.name for p in peers}
 
 
 def _print_block(block: dict) -> None:
@@ -280,12 +333,17 @@ def main(argv: list[str] | None = None) -> int:
         infos.append(info)
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run = {"meta": meta, "datasets": infos, "blocks": blocks}
-    js, md = report.write(args.results, run, stamp)
-    print("\n== summary (unseen requests)")
-    print(report.text_table(report.SUMMARY_COLUMNS, report.summary(run)))
+    js, md = report.write(args.results, run, stamp, args.latest)
+    if any(b["servers"].get(SUBJECT_NAME) for b in blocks):
+        print("\n== summary (unseen requests)")
+        print(report.text_table(report.SUMMARY_COLUMNS, report.summary(run)))
+    backend_rows = report.backend_summary(run)
+    if backend_rows:
+        print("\n== remote stores: ours over a backend vs the backend queried directly (unseen requests)")
+        print(report.text_table(report.BACKEND_COLUMNS, backend_rows))
     lines = report.verdicts(run)
-    print("\n== targets (ours, unseen requests)")
+    print("\n== targets (unseen requests)")
     for ok, sentence in lines:
         print(f"   {'met   ' if ok else 'MISSED'} {sentence}")
-    print(f"\nwritten: {js}\n         {md}\n         {args.results / 'latest.png'}")
+    print(f"\nwritten: {js}\n         {md}\n         {args.results / (args.latest + '.png')}")
     return 0 if all(ok for ok, _ in lines) else 1
