@@ -37,14 +37,14 @@ RDFLIB_MAX_TRIPLES = 150_000      # rdflib-endpoint takes minutes per query mix 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    p.add_argument("--servers", default=",".join(SERVERS),
+    p.add_argument("--servers",
                    help="comma-separated, from ours, ours-nocache, oxigraph, oxigraph-merged, rdflib-endpoint, "
-                        "ceiling-wsgi, ceiling-flask, " + ", ".join(BACKEND_SERVERS) + " (default %(default)s; "
+                        "ceiling-wsgi, ceiling-flask, " + ", ".join(BACKEND_SERVERS) + f" (default {','.join(SERVERS)}; "
                         f"rdflib-endpoint only up to {RDFLIB_MAX_TRIPLES:,} triples; ours-over-X brings its backend X)")
-    p.add_argument("--mixes", default=",".join(mixes.MIXES), help="comma-separated subset of %(default)s")
-    p.add_argument("--datasets", default=",".join(DATASETS),
+    p.add_argument("--mixes", help=f"comma-separated subset of {','.join(mixes.MIXES)} (the default)")
+    p.add_argument("--datasets",
                    help="comma-separated, from cec, prtr-100k, prtr-1m, prtr-5m, prtr-<triples>, cec+synthetic "
-                        "(default %(default)s)")
+                        f"(default {','.join(DATASETS)})")
     p.add_argument("--scale", type=float, default=2.0, help="cec+synthetic's size: ~27,000 quads per unit")
     p.add_argument("--storage", choices=("disk", "memory"), default="disk",
                    help="disk: each system loads its own on-disk store with its own loader (timed), then serves it; "
@@ -78,21 +78,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
                    help="after measuring ours on a mix, record it with py-spy for SECONDS under the same load")
     args = p.parse_args(argv)
+    if args.quick:
+        args.duration, args.rounds, args.warmup, args.replay = 3.0, 1, 1.0, 2.0
+        if args.datasets is None:
+            args.datasets = "cec,prtr-100k"
+    defaults = {"servers": SERVERS, "datasets": DATASETS, "mixes": mixes.MIXES}
     if args.backends:
-        given = lambda name: p.get_default(name) != getattr(args, name)
-        if not given("servers"):
-            args.servers = ",".join(BACKEND_SERVERS)
-        if not given("datasets"):
-            args.datasets = ",".join(BACKEND_DATASETS)
-        if not given("mixes"):
-            args.mixes = ",".join(BACKEND_MIXES)
+        defaults = {"servers": BACKEND_SERVERS, "datasets": BACKEND_DATASETS, "mixes": BACKEND_MIXES}
+    for name, value in defaults.items():     # None: not given
+        if getattr(args, name) is None:
+            setattr(args, name, ",".join(value))
     if args.latest is None:
         names = {s.strip() for s in args.servers.split(",") if s.strip()}
         args.latest = "backend-latest" if names and names <= set(BACKEND_SERVERS) else "latest"
-    if args.quick:
-        args.duration, args.rounds, args.warmup, args.replay = 3.0, 1, 1.0, 2.0
-        if args.datasets == ",".join(DATASETS):
-            args.datasets = "cec,prtr-100k"
     return args
 
 
@@ -160,6 +158,7 @@ def measure(peers, requests, args, work: Path, tag: str, unseen: bool, seconds: 
             connections: int, runs: Runs) -> dict:
     """Each server: a warm-up, then ``rounds`` rounds alternating between servers; results by server."""
     parts: dict[str, list[LoadResult]] = {p.name: [] for p in peers}
+    backend_cpu: dict[str, list[float]] = {}
     errors: dict[str, str] = {}
     for rnd in range(rounds):
         order = peers if rnd % 2 == 0 else list(reversed(peers))
@@ -173,11 +172,19 @@ def measure(peers, requests, args, work: Path, tag: str, unseen: bool, seconds: 
                 if rnd == 0 and args.warmup > 0:
                     run_wrk(peer.base, script(), args.warmup, connections, args.threads)
                     settle(peers, args.startup_timeout, limit=5.0)  # the warm-up's stragglers
+                backend = getattr(peer, "backend", None)
+                backend_before = backend.cpu_seconds() if backend is not None else 0.0
                 parts[peer.name].append(run_wrk(peer.base, script(), seconds / rounds, connections, args.threads,
                                                 peer.cpu_seconds))
+                if backend is not None:     # ours over a backend: the backend's own CPU, apart
+                    backend_cpu.setdefault(peer.name, []).append(backend.cpu_seconds() - backend_before)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 errors[peer.name] = str(e)
-    return {name: ({"error": errors[name]} if name in errors else combine(parts[name])) for name in parts}
+    out = {name: ({"error": errors[name]} if name in errors else combine(parts[name])) for name in parts}
+    for name, cpu in backend_cpu.items():
+        if "error" not in out[name]:
+            out[name]["backend_cpu_s"] = round(sum(cpu), 2)
+    return out
 
 
 def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: list[str], work: Path,

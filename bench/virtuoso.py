@@ -59,6 +59,7 @@ NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty_buffers}
 ThreadsPerQuery = 2
 AllowOSCalls = 0
+{query_mem}
 ; above cec-kg's row cap + 1 (its LIMIT), or ORDER BY queries fail (SR353)
 MaxSortedTopRows = 1000000
 
@@ -91,12 +92,14 @@ def missing() -> str | None:
 
 
 def write_ini(directory: Path, sql_port: int, http_port: int, *, buffers: int = 10000, connections: int = 10,
-              max_seconds: int = 5) -> Path:
+              max_seconds: int = 5, query_mem: str | None = None) -> Path:
     """``directory/virtuoso.ini``: database, logs and ports of a loopback-only instance living in ``directory``.
-    ``buffers``: 8 KiB pages of cache (10,000 = 80 MiB)."""
+    ``buffers``: 8 KiB pages of cache (10,000 = 80 MiB); ``query_mem``: MaxQueryMem (e.g. "2G", as
+    Debian's own virtuoso.ini; Virtuoso's built-in default is lower, and queries wait for memory)."""
     ini = directory / "virtuoso.ini"
     ini.write_text(INI.format(d=directory, sql_port=sql_port, http_port=http_port, buffers=buffers,
-                              dirty_buffers=buffers * 3 // 5, connections=connections, max_seconds=max_seconds))
+                              dirty_buffers=buffers * 3 // 5, connections=connections, max_seconds=max_seconds,
+                              query_mem=f"MaxQueryMem = {query_mem}" if query_mem else ""))
     return ini
 
 
