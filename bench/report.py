@@ -125,6 +125,8 @@ def verdicts(run: dict, subject: str = SUBJECT) -> list[tuple[bool, str]]:
         out.append((not wrong, f"{where}: {len(wrong)} wrong answers of {b['requests']} checked (target 0)"
                                + (f": {sorted(set(wrong))}" if wrong else "")))
     for ds in run.get("datasets", []):
+        for name, why in ds.get("not_run", {}).items():     # a remote-store peer that could not run here
+            out.append((False, f"{ds['name']}: {name} not run, its target cannot be judged: {why[:160]}"))
         systems = ds.get("systems", {})
         mine, ox = systems.get(subject, {}), systems.get("oxigraph", {})
         if mine.get("load_s") is not None and ox.get("load_s"):
