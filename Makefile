@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: setup serve test validate bench clean vendor
+.PHONY: setup serve test validate bench bench-backend clean vendor
 
 $(BIN)/cec-kg: pyproject.toml
 	@echo "==> creating the virtualenv $(VENV) with $(PYTHON)"
@@ -28,9 +28,15 @@ validate: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The main bench (results/latest.*), then the remote stores through --backend (results/backend-latest.*);
+# the exit status is 1 if either misses a target.
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench --backends || status=1; exit $$status
+
+bench-backend: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench --backends
 
 # The query editor (CodeMirror 6) is bundled from npm into server/web/static/vendor/ and committed:
 # serving needs neither node nor the network. Rebuild it after changing assets/editor/.

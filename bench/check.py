@@ -171,3 +171,13 @@ def check_mix(requests: list[Request], endpoints: dict[str, str], store: ox.Stor
                 c.notes.append(note)
         checks.append(c)
     return checks
+
+
+def same(a: Answer | None, b: Answer | None) -> bool:
+    """Whether two servers gave the same answer: the same rows, each as often, or isomorphic graphs
+    (an error on either side, or no answer, is not the same)."""
+    if a is None or b is None or a.error or b.error or a.size is None or b.size is None:
+        return False
+    if a.graph is not None or b.graph is not None:
+        return a.graph is not None and b.graph is not None and isomorphic(a.graph, b.graph)
+    return a.rows == b.rows

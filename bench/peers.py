@@ -17,6 +17,18 @@ loader before starting it, timed (load time, store size); ``memory`` loads in me
 - ``rdflib-endpoint``: ``rdflib-endpoint serve FILE`` (an rdflib ``Dataset`` with ``default_union``), in
   memory whatever ``--storage`` says (it has no store of its own).
 
+Remote stores (issue 11, item 4): a backend queried directly, and ours in front of it with
+``cec-kg serve --backend``, on the same data:
+
+- ``oxigraph-backend``: ``oxigraph serve --union-default-graph`` (read-write; disk: ``--location DIR``),
+  loaded after start-up with ``cec-kg load --backend URL FILE`` (the Graph Store Protocol, timed).
+- ``virtuoso``: Debian's Virtuoso 7 (``virtuoso-t``) in a throw-away directory on loopback
+  (``bench/virtuoso.py``: the ini, the ports, its system graphs made private), loaded with
+  ``cec-kg load --backend URL --default-graph IRI FILE`` (Virtuoso has no default graph of its own:
+  the dataset's default-graph triples go to a named graph; its default graph is the union of them all).
+- ``ours-over-oxigraph``, ``ours-over-virtuoso``: ``cec-kg serve --backend`` over that backend (the
+  same flags as ``ours``), started once the backend is loaded. Asking for one brings its backend in.
+
 Each peer runs in its own process group; ``stop()`` ends that group only (by its id).
 """
 from __future__ import annotations
@@ -34,6 +46,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+
+from . import virtuoso as virtuoso_setup
 
 VENV_BIN = Path(sys.executable).parent
 READY_QUERY = "ASK { ?s ?p ?o }"
@@ -234,6 +248,103 @@ class OxigraphPeer(Peer):
                 raise RuntimeError(f"oxigraph refused the data: HTTP {resp.status}")
 
 
+class BackendPeer(Peer):
+    """A SPARQL server loaded over the Graph Store Protocol with ``cec-kg load --backend`` after start-up."""
+
+    default_graph: str | None = None     # where the dataset's default graph goes (Virtuoso has none)
+
+    @property
+    def loaded(self) -> bool:
+        return self.store_dir is not None and "load_s" in self.loading
+
+    def load(self, data: Path) -> None:
+        if self.loaded:     # a restart (``settle``) of a store kept on disk: the data is there already
+            return
+        cmd = [str(VENV_BIN / "cec-kg"), "load", "--backend", self.endpoint]
+        if self.default_graph:
+            cmd += ["--default-graph", self.default_graph]
+        self.loading["load_s"] = round(timed([*cmd, str(data)], self.log_path.with_suffix(".load.log")), 2)
+        if self.store_dir is not None and self.store_dir.exists():
+            self.loading["store_bytes"] = dir_bytes(self.store_dir)
+
+
+class OxigraphBackendPeer(BackendPeer):
+    def prepare(self, data: Path) -> None:
+        if self.store_dir is not None:
+            shutil.rmtree(self.store_dir, ignore_errors=True)
+            self.store_dir.mkdir(parents=True)
+
+
+class VirtuosoPeer(BackendPeer):
+    """``virtuoso-t +foreground`` with its own ini and database in ``store_dir`` (bench/virtuoso.py)."""
+
+    default_graph = virtuoso_setup.DEFAULT_GRAPH
+
+    def __init__(self, name: str, port: int, log_path: Path, directory: Path):
+        self.sql_port = free_port()
+        while self.sql_port == port:
+            self.sql_port = free_port()
+        ini = directory / "virtuoso.ini"
+        super().__init__(name, virtuoso_setup.command(ini), "/sparql", port, log_path, store_dir=directory)
+
+    def prepare(self, data: Path) -> None:
+        pass
+
+    def start(self) -> None:
+        if self.loaded:     # a restart by ``settle``: the same database (Virtuoso checkpoints on SIGTERM)
+            super().start()
+            return
+        shutil.rmtree(self.store_dir, ignore_errors=True)
+        self.store_dir.mkdir(parents=True)
+        # 2 GiB of cache (8 KiB pages): the whole store of the bench's sizes stays in memory, as Oxigraph's
+        # does in the page cache; 48 HTTP threads and connections: wrk's 8 and ours' keep-alive ones
+        # (2 workers × 10 threads at most) at once, with room to spare.
+        virtuoso_setup.write_ini(self.store_dir, self.sql_port, self.port, buffers=250_000, connections=48,
+                                 max_seconds=30, query_mem="2G")
+        super().start()
+
+    def load(self, data: Path) -> None:
+        if self.loaded:
+            return
+        virtuoso_setup.setup(self.sql_port, self.store_dir)
+        super().load(data)
+        virtuoso_setup.sql(self.sql_port, "checkpoint;", self.store_dir)
+        self.loading["store_bytes"] = sum(f.stat().st_size for f in self.store_dir.glob("*.db"))
+
+
+class OursOverPeer(OursPeer):
+    """``cec-kg serve --backend`` over ``backend`` (started after it, once it is loaded)."""
+
+    backend: Peer | None = None
+
+    def prepare(self, data: Path) -> None:
+        pass
+
+
+# Each remote-store client and the backend it queries: (client, backend).
+BACKEND_PAIRS = {"ours-over-oxigraph": "oxigraph-backend", "ours-over-virtuoso": "virtuoso"}
+BACKEND_SERVERS = ("oxigraph-backend", "ours-over-oxigraph", "virtuoso", "ours-over-virtuoso")
+
+
+def unavailable(name: str) -> str | None:
+    """Why server ``name`` cannot run on this machine, or None."""
+    if name in ("virtuoso", "ours-over-virtuoso"):
+        return virtuoso_setup.missing()
+    return None
+
+
+def with_backends(names: list[str]) -> list[str]:
+    """``names`` with each remote-store client's backend added (if missing) and put before it."""
+    out: list[str] = []
+    for name in names:
+        backend = BACKEND_PAIRS.get(name)
+        if backend and backend not in out:
+            out.append(backend)
+        if name not in out:
+            out.append(name)
+    return out
+
+
 # wrk is one client (127.0.0.1) standing for many: per-client fair use (429 past 5 queries at once, 60
 # query-seconds a minute) would refuse most of its requests, so it is off. The reserved lane stays as
 # deployed, with 10 request threads a process (8 by default): granian may put all 8 connections on one
@@ -246,8 +357,9 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
                timeout: float = 30.0) -> list[Peer]:
     """``merged_data``: the dataset with its default graph holding the merge (for ``oxigraph-merged``)."""
     peers: list[Peer] = []
+    by_name: dict[str, Peer] = {}
     on_disk = storage == "disk"
-    for name in names:
+    for name in with_backends(names):
         port = free_port()
         log = log_dir / f"{name}.log"
         store_dir = (store_root / name) if on_disk and store_root is not None else None
@@ -279,10 +391,28 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
             else:
                 cmd = [str(VENV_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", *union]
             peers.append(OxigraphPeer(name, cmd, "/query", port, log, store_dir=store_dir))
+        elif name == "oxigraph-backend":
+            where = ["--location", str(store_dir)] if store_dir else []
+            cmd = [str(VENV_BIN / "oxigraph"), "serve", *where, "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+            peers.append(OxigraphBackendPeer(name, cmd, "/query", port, log, store_dir=store_dir))
+        elif name == "virtuoso":
+            root = store_root if store_root is not None else log_dir
+            peers.append(VirtuosoPeer(name, port, log, root / "virtuoso"))
+        elif name in BACKEND_PAIRS:
+            backend = by_name[BACKEND_PAIRS[name]]
+            cmd = [str(VENV_BIN / "cec-kg"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                   "--backend", backend.endpoint, "--timeout", f"{timeout:g}", "--max-timeout", f"{timeout:g}",
+                   *FAIR_USE_OFF]
+            if workers:
+                cmd += ["--workers", str(workers)]
+            peer = OursOverPeer(name, cmd, "/sparql", port, log)
+            peer.backend = backend
+            peers.append(peer)
         elif name == "rdflib-endpoint":
             cmd = [str(VENV_BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), str(data)]
             peers.append(Peer(name, cmd, "/", port, log))
         else:
             raise ValueError(f"unknown server {name!r}: choose from ours, ours-nocache, oxigraph, oxigraph-merged, "
-                             "rdflib-endpoint, ceiling-wsgi, ceiling-flask")
+                             "rdflib-endpoint, ceiling-wsgi, ceiling-flask, " + ", ".join(BACKEND_SERVERS))
+        by_name[name] = peers[-1]
     return peers

@@ -18,6 +18,10 @@ TARGETS = {
     "graph": {"oxigraph": 1.0, "rdflib-endpoint": 20.0},
     "analytic": {"oxigraph": 1.0},
 }
+# Remote stores (issue 11, item 4): ours in front of a backend (``cec-kg serve --backend``) against the same
+# backend queried directly, same run: our p50 at most this many times the backend's.
+BACKEND_PAIRS = {"ours-over-oxigraph": "oxigraph-backend", "ours-over-virtuoso": "virtuoso"}
+BACKEND_P50_TARGET = 1.15
 # Memory of a server with a store on disk: at most this many times the store's size plus this many bytes.
 MEMORY_TARGET = (1.5, 300 * 2**20)
 COLUMNS = ("server", "req/s", "p50 ms", "p99 ms", "errors", "wrong", "× oxigraph", "× oxigraph-merged",
@@ -61,12 +65,42 @@ def markdown_table(header, body) -> str:
     return "\n".join(lines)
 
 
+def backend_verdicts(b: dict) -> list[tuple[bool, str]]:
+    """Ours over each backend in an unseen block: p50 within the target of the backend's own, no errors,
+    the backend's own answers (what the backend answers differently from the reference is its notes)."""
+    out = []
+    res, where = b["servers"], f"{b['dataset']} / {b['mix']}"
+    for client, backend in BACKEND_PAIRS.items():
+        mine, other = res.get(client), res.get(backend)
+        if mine is None:
+            continue
+        if "error" in mine:
+            out.append((False, f"{where}: {client} failed: {mine['error'][:120]}"))
+            continue
+        if other is None or "error" in other or not other.get("rps"):
+            why = (other or {}).get("error", "")[:80] or "it completed no request"
+            out.append((False, f"{where}: {client} ÷ {backend} p50 cannot be judged: {why} "
+                               f"(target ≤ {BACKEND_P50_TARGET:g}×)"))
+            continue
+        got = mine["p50_ms"] / other["p50_ms"] if other["p50_ms"] else float("inf")
+        out.append((got <= BACKEND_P50_TARGET,
+                    f"{where}: {client} p50 {got:.2f}× {backend} ({mine['p50_ms']:.2f} vs {other['p50_ms']:.2f} ms; "
+                    f"{mine['rps']:,.0f} vs {other['rps']:,.0f} req/s, {mine['rps'] / other['rps']:.2f}×; "
+                    f"target ≤ {BACKEND_P50_TARGET:g}× p50)"))
+        out.append((mine["errors"] == 0, f"{where}: {client}: {mine['errors']} errors under load (target 0)"))
+        differs = b.get("differs_from_backend", {}).get(client, [])
+        out.append((not differs, f"{where}: {client}: {len(differs)} answers of {b['requests']} differ from "
+                                 f"{backend}'s own (target 0)" + (f": {sorted(set(differs))}" if differs else "")))
+    return out
+
+
 def verdicts(run: dict, subject: str = SUBJECT) -> list[tuple[bool, str]]:
     """Each target, for each dataset and mix of unseen requests, and the load/memory targets: (met, sentence)."""
     out = []
     for b in run["blocks"]:
         if b.get("mode", "unseen") != "unseen":
             continue
+        out += backend_verdicts(b)
         res = b["servers"]
         mine = res.get(subject)
         if mine is None:
@@ -91,6 +125,8 @@ def verdicts(run: dict, subject: str = SUBJECT) -> list[tuple[bool, str]]:
         out.append((not wrong, f"{where}: {len(wrong)} wrong answers of {b['requests']} checked (target 0)"
                                + (f": {sorted(set(wrong))}" if wrong else "")))
     for ds in run.get("datasets", []):
+        for name, why in ds.get("not_run", {}).items():     # a remote-store peer that could not run here
+            out.append((False, f"{ds['name']}: {name} not run, its target cannot be judged: {why[:160]}"))
         systems = ds.get("systems", {})
         mine, ox = systems.get(subject, {}), systems.get("oxigraph", {})
         if mine.get("load_s") is not None and ox.get("load_s"):
@@ -106,16 +142,18 @@ def verdicts(run: dict, subject: str = SUBJECT) -> list[tuple[bool, str]]:
     return out
 
 
-def write(results_dir: Path, run: dict, stamp: str) -> tuple[Path, Path]:
+def write(results_dir: Path, run: dict, stamp: str, latest: str = "latest") -> tuple[Path, Path]:
+    """``bench-<stamp>.json`` / ``.md`` (``backend-<stamp>`` for a remote-store run), copied to ``latest``.*."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    js = results_dir / f"bench-{stamp}.json"
-    md = results_dir / f"bench-{stamp}.md"
+    prefix = "bench" if latest == "latest" else latest.removesuffix("-latest")
+    js = results_dir / f"{prefix}-{stamp}.json"
+    md = results_dir / f"{prefix}-{stamp}.md"
     js.write_text(json.dumps(run, indent=2), encoding="utf-8")
     md.write_text(markdown(run), encoding="utf-8")
-    for src, name in ((js, "latest.json"), (md, "latest.md")):
+    for src, name in ((js, f"{latest}.json"), (md, f"{latest}.md")):
         (results_dir / name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     try:
-        chart(run, results_dir / "latest.png")
+        chart(run, results_dir / f"{latest}.png")
     except ImportError:
         print("   (no chart: matplotlib is missing; pip install -e '.[bench]')")
     return js, md
@@ -143,6 +181,37 @@ def summary(run: dict, subject: str = SUBJECT) -> list[list[str]]:
     return out
 
 
+def backend_summary(run: dict) -> list[list[str]]:
+    """One row per dataset, mix and remote store: ours over it against it queried directly (unseen)."""
+    out = []
+    for b in run["blocks"]:
+        if b.get("mode", "unseen") != "unseen":
+            continue
+        res = b["servers"]
+        for client, backend in BACKEND_PAIRS.items():
+            mine, other = res.get(client), res.get(backend)
+            if not mine or not other:
+                continue
+            if "error" in mine or "error" in other or not other.get("p50_ms") or not other.get("rps"):
+                out.append([b["dataset"], b["mix"], backend, "failed" if "error" in mine else "", "failed" if "error" in other else "",
+                            "–", "", "", "–", "", "", f"≤ {BACKEND_P50_TARGET:g}", "MISSED"])
+                continue
+            p50 = mine["p50_ms"] / other["p50_ms"]
+            # CPU per request: ours (its process tree) and the backend's, while ours was measured; the
+            # backend's alone, queried directly.
+            per = lambda cpu, r: f"{1000 * cpu / r['requests']:.2f}" if r.get("requests") and cpu is not None else "–"
+            out.append([b["dataset"], b["mix"], backend, f"{mine['p50_ms']:.2f}", f"{other['p50_ms']:.2f}",
+                        f"{p50:.2f}", f"{mine['rps']:,.0f}", f"{other['rps']:,.0f}", f"{mine['rps'] / other['rps']:.2f}",
+                        f"{per(mine['server_cpu_s'], mine)} + {per(mine.get('backend_cpu_s'), mine)}",
+                        per(other["server_cpu_s"], other),
+                        f"≤ {BACKEND_P50_TARGET:g}", "met" if p50 <= BACKEND_P50_TARGET else "MISSED"])
+    return out
+
+
+BACKEND_COLUMNS = ("dataset", "mix", "backend", "ours-over p50 ms", "direct p50 ms", "p50 ×", "ours-over req/s",
+                   "direct req/s", "req/s ×", "CPU ms/req ours + backend", "CPU ms/req direct", "target", "")
+
+
 SUMMARY_COLUMNS = ("dataset", "mix", "ours req/s", "oxigraph req/s", "× oxigraph", "target", "", "ours p50/p99 ms",
                    "oxigraph p50/p99 ms", "replay × oxigraph")
 
@@ -156,7 +225,22 @@ def markdown(run: dict) -> str:
              f"{m['duration'] / m['rounds']:g} s per server and mix, servers alternating, after {m['warmup']} s warm-up; "
              f"storage: {m['storage']}. Unseen requests: every request's text distinct (a comment with a counter), "
              "so no cache can replay it. Replay: the mix's few distinct texts repeated (caches at work), reported apart.",
-             "", "## Summary (unseen requests)", "", markdown_table(SUMMARY_COLUMNS, summary(run)), ""]
+             ""]
+    if any(b["servers"].get(SUBJECT) for b in run["blocks"]):
+        parts += ["## Summary (unseen requests)", "", markdown_table(SUMMARY_COLUMNS, summary(run)), ""]
+    backend_rows = backend_summary(run)
+    if backend_rows:
+        parts += ["## Remote stores: ours over a backend vs the backend queried directly (unseen requests)", "",
+                  "`ours-over-X` is `cec-kg serve --backend` in front of X; X is queried directly on its own endpoint. "
+                  f"Target (issue 11): our p50 ≤ {BACKEND_P50_TARGET:g}× the backend's. CPU ms/req: CPU time per "
+                  "request of our process tree + the backend's while ours was measured, and of the backend queried "
+                  "directly (the machine's 2 cores are shared by wrk, ours and the backend: CPU is what the "
+                  "latency is made of under load). Answers of ours over X are judged against X's own answers; "
+                  "X's differences from the reference answer are X's notes.", "",
+                  markdown_table(BACKEND_COLUMNS, backend_rows), ""]
+    not_run = [(ds["name"], n, why) for ds in run.get("datasets", []) for n, why in ds.get("not_run", {}).items()]
+    if not_run:
+        parts += ["## Not run", ""] + [f"- {d}: {n}: {why}" for d, n, why in not_run] + [""]
     if run.get("datasets"):
         head = ("dataset", "triples", "system", "load s", "optimize s", "store MiB", "ready s", "memory MiB (PSS)")
         body = []
@@ -174,7 +258,7 @@ def markdown(run: dict) -> str:
             parts += ["Notes:", ""] + [f"- {n}" for n in notes[:12]] + [""]
     lines = verdicts(run)
     if lines:
-        parts += ["## Targets (ours, unseen requests)", ""] + [f"- {'met' if ok else 'MISSED'}: {s}" for ok, s in lines] + [""]
+        parts += ["## Targets (unseen requests)", ""] + [f"- {'met' if ok else 'MISSED'}: {s}" for ok, s in lines] + [""]
     return "\n".join(parts) + "\n"
 
 
@@ -195,6 +279,7 @@ def chart(run: dict, target: Path) -> None:
     blocks = [b for b in run["blocks"] if b.get("mode", "unseen") == "unseen"
               and b["servers"].get("oxigraph", {}).get("rps") and b["servers"].get(SUBJECT, {}).get("rps")]
     if not blocks:
+        backend_chart(run, target)
         return
     mixes = list(dict.fromkeys(b["mix"] for b in blocks))
     datasets = list(dict.fromkeys(b["dataset"] for b in blocks))
@@ -218,6 +303,41 @@ def chart(run: dict, target: Path) -> None:
     ax.set_ylabel("requests/s: ours ÷ Oxigraph server")
     ax.set_title(f"Unseen queries, same run ({run['meta']['started']}); dashed: targets", fontsize=9)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(target)
+    plt.close(fig)
+
+
+def backend_chart(run: dict, target: Path) -> None:
+    """p50 of ours over each backend ÷ the backend's own, per dataset and mix (unseen), with the target."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = {}   # (dataset, backend) -> {mix: ratio}
+    for b in run["blocks"]:
+        if b.get("mode", "unseen") != "unseen":
+            continue
+        for client, backend in BACKEND_PAIRS.items():
+            mine, other = b["servers"].get(client, {}), b["servers"].get(backend, {})
+            if mine.get("p50_ms") and other.get("p50_ms"):
+                bars.setdefault((b["dataset"], backend), {})[b["mix"]] = mine["p50_ms"] / other["p50_ms"]
+    if not bars:
+        return
+    mixes = list(dict.fromkeys(m for v in bars.values() for m in v))
+    fig, ax = plt.subplots(figsize=(2 + 1.2 * len(mixes) * len(bars) / 2, 4.2), dpi=110)
+    width = 0.8 / len(bars)
+    for i, ((ds, backend), ratios) in enumerate(bars.items()):
+        xs = [j + (i - (len(bars) - 1) / 2) * width for j, m in enumerate(mixes) if m in ratios]
+        drawn = ax.bar(xs, [ratios[m] for m in mixes if m in ratios], width * 0.95, label=f"{ds}, {backend}")
+        ax.bar_label(drawn, fmt="%.2f", fontsize=7)
+    ax.axhline(BACKEND_P50_TARGET, color="black", linestyle="dashed", linewidth=1)
+    ax.axhline(1.0, color="grey", linewidth=0.6)
+    ax.set_xticks(range(len(mixes)), mixes)
+    ax.set_ylabel("p50: ours over the backend ÷ the backend direct")
+    ax.set_title(f"Remote stores, unseen queries, same run ({run['meta']['started']}); dashed: target", fontsize=9)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(target)
     plt.close(fig)

@@ -22,25 +22,29 @@ import pyoxigraph as ox
 
 from . import check, datasets, mixes, report
 from .load import LoadResult, run_wrk, write_script, wrk_path
-from .peers import make_peers
+from .peers import BACKEND_PAIRS, BACKEND_SERVERS, make_peers, unavailable, with_backends
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 SERVERS = ("ours", "oxigraph", "rdflib-endpoint")
 DATASETS = ("cec", "prtr-100k", "prtr-1m")
+# --backends: the remote-store comparison (issue 11, item 4), on these datasets and mixes by default.
+BACKEND_DATASETS = ("cec", "prtr-100k")
+BACKEND_MIXES = ("lookup", "interactive", "graph")
+SUBJECT_NAME = report.SUBJECT
 RDFLIB_MAX_TRIPLES = 150_000      # rdflib-endpoint takes minutes per query mix beyond this
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    p.add_argument("--servers", default=",".join(SERVERS),
+    p.add_argument("--servers",
                    help="comma-separated, from ours, ours-nocache, oxigraph, oxigraph-merged, rdflib-endpoint, "
-                        "ceiling-wsgi, ceiling-flask (default %(default)s; rdflib-endpoint only up to "
-                        f"{RDFLIB_MAX_TRIPLES:,} triples)")
-    p.add_argument("--mixes", default=",".join(mixes.MIXES), help="comma-separated subset of %(default)s")
-    p.add_argument("--datasets", default=",".join(DATASETS),
+                        "ceiling-wsgi, ceiling-flask, " + ", ".join(BACKEND_SERVERS) + f" (default {','.join(SERVERS)}; "
+                        f"rdflib-endpoint only up to {RDFLIB_MAX_TRIPLES:,} triples; ours-over-X brings its backend X)")
+    p.add_argument("--mixes", help=f"comma-separated subset of {','.join(mixes.MIXES)} (the default)")
+    p.add_argument("--datasets",
                    help="comma-separated, from cec, prtr-100k, prtr-1m, prtr-5m, prtr-<triples>, cec+synthetic "
-                        "(default %(default)s)")
+                        f"(default {','.join(DATASETS)})")
     p.add_argument("--scale", type=float, default=2.0, help="cec+synthetic's size: ~27,000 quads per unit")
     p.add_argument("--storage", choices=("disk", "memory"), default="disk",
                    help="disk: each system loads its own on-disk store with its own loader (timed), then serves it; "
@@ -66,14 +70,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ours-workers", type=int, help="passed to `cec-kg serve --workers`")
     p.add_argument("--startup-timeout", type=float, default=300.0)
     p.add_argument("--results", type=Path, default=RESULTS_DIR)
+    p.add_argument("--latest", metavar="NAME",
+                   help="the results are also written as NAME.json / NAME.md / NAME.png (default: latest; "
+                        "backend-latest when every server is a remote-store one)")
+    p.add_argument("--backends", action="store_true",
+                   help="the remote-store comparison: servers " + ",".join(BACKEND_SERVERS) + " on datasets "
+                        + ",".join(BACKEND_DATASETS) + ", mixes " + ",".join(BACKEND_MIXES)
+                        + " (unless given), results as backend-latest.*")
     p.add_argument("--quick", action="store_true", help="a quick look: cec and prtr-100k, 1 round of 3 s, 1 s warm-up")
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
                    help="after measuring ours on a mix, record it with py-spy for SECONDS under the same load")
     args = p.parse_args(argv)
     if args.quick:
         args.duration, args.rounds, args.warmup, args.replay, args.analytic_duration = 3.0, 1, 1.0, 2.0, 6.0
-        if args.datasets == ",".join(DATASETS):
+        if args.datasets is None:
             args.datasets = "cec,prtr-100k"
+    defaults = {"servers": SERVERS, "datasets": DATASETS, "mixes": mixes.MIXES}
+    if args.backends:
+        defaults = {"servers": BACKEND_SERVERS, "datasets": BACKEND_DATASETS, "mixes": BACKEND_MIXES}
+    for name, value in defaults.items():     # None: not given
+        if getattr(args, name) is None:
+            setattr(args, name, ",".join(value))
+    if args.latest is None:
+        names = {s.strip() for s in args.servers.split(",") if s.strip()}
+        args.latest = "backend-latest" if names and names <= set(BACKEND_SERVERS) else "latest"
     return args
 
 
@@ -141,6 +161,7 @@ def measure(peers, requests, args, work: Path, tag: str, unseen: bool, seconds: 
             connections: int, runs: Runs) -> dict:
     """Each server: a warm-up, then ``rounds`` rounds alternating between servers; results by server."""
     parts: dict[str, list[LoadResult]] = {p.name: [] for p in peers}
+    backend_cpu: dict[str, list[float]] = {}
     errors: dict[str, str] = {}
     for rnd in range(rounds):
         order = peers if rnd % 2 == 0 else list(reversed(peers))
@@ -154,11 +175,19 @@ def measure(peers, requests, args, work: Path, tag: str, unseen: bool, seconds: 
                 if rnd == 0 and args.warmup > 0:
                     run_wrk(peer.base, script(), args.warmup, connections, args.threads)
                     settle(peers, args.startup_timeout, limit=5.0)  # the warm-up's stragglers
+                backend = getattr(peer, "backend", None)
+                backend_before = backend.cpu_seconds() if backend is not None else 0.0
                 parts[peer.name].append(run_wrk(peer.base, script(), seconds / rounds, connections, args.threads,
                                                 peer.cpu_seconds))
+                if backend is not None:     # ours over a backend: the backend's own CPU, apart
+                    backend_cpu.setdefault(peer.name, []).append(backend.cpu_seconds() - backend_before)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 errors[peer.name] = str(e)
-    return {name: ({"error": errors[name]} if name in errors else combine(parts[name])) for name in parts}
+    out = {name: ({"error": errors[name]} if name in errors else combine(parts[name])) for name in parts}
+    for name, cpu in backend_cpu.items():
+        if "error" not in out[name]:
+            out[name]["backend_cpu_s"] = round(sum(cpu), 2)
+    return out
 
 
 def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: list[str], work: Path,
@@ -169,7 +198,12 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
     params = mixes.discover(reference)
     print(f"   reference loaded in process in {time.monotonic() - t:.1f} s; parameters: {len(params.entities)} entities, "
           f"{len(params.classes)} classes, {len(params.pollutants)} pollutants, words {params.words}", flush=True)
-    names = [n for n in server_names if not (n == "rdflib-endpoint" and ds.triples > RDFLIB_MAX_TRIPLES)]
+    names = [n for n in with_backends(server_names)
+             if not (n == "rdflib-endpoint" and ds.triples > RDFLIB_MAX_TRIPLES)]
+    not_run = {n: unavailable(n) for n in names if unavailable(n)}
+    for n, why in not_run.items():
+        print(f"   {n}: not run: {why}", flush=True)
+    names = [n for n in names if n not in not_run]
     merged = None
     if "oxigraph-merged" in names:
         merged = work / "data" / f"{ds.name}.merged.nq"
@@ -177,7 +211,7 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
         reference.dump(str(merged), format=ox.RdfFormat.N_QUADS)
     peers = make_peers(names, ds.path, work / "logs" / ds.name, args.ours_cmd, args.ours_workers, args.storage,
                        work / "stores" / ds.name, merged, args.timeout)
-    info = {"name": ds.name, "triples": ds.triples, "synthetic": ds.synthetic, "systems": {}}
+    info = {"name": ds.name, "triples": ds.triples, "synthetic": ds.synthetic, "systems": {}, "not_run": not_run}
     blocks = []
     try:
         for peer in peers:
@@ -187,13 +221,30 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                 print(f"   {peer.name}: loaded in {peer.loading['load_s']:.1f} s"
                       + (f" (+ optimize {peer.loading['optimize_s']:.1f} s)" if "optimize_s" in peer.loading else "")
                       + f", store {peer.loading['store_bytes'] / 2**20:,.0f} MiB", flush=True)
-        for peer in peers:
+        for peer in list(peers):
+            backend = getattr(peer, "backend", None)
+            if backend is not None and backend not in peers:
+                not_run[peer.name] = f"its backend {backend.name} did not start"
+                peers.remove(peer)
+                continue
             t0 = time.monotonic()
-            peer.start()
-            peer.wait_ready(args.startup_timeout)
-            peer.loading["ready_s"] = round(time.monotonic() - t0, 2)
-            peer.load(peer.source)
-            print(f"   {peer.name} ready at {peer.endpoint} ({peer.loading['ready_s']:.1f} s after start)", flush=True)
+            try:
+                peer.start()
+                peer.wait_ready(args.startup_timeout)
+                peer.loading["ready_s"] = round(time.monotonic() - t0, 2)
+                peer.load(peer.source)
+            except Exception as e:   # a remote-store peer that cannot start is reported, not fatal
+                if peer.name not in BACKEND_SERVERS:
+                    raise
+                peer.stop()
+                not_run[peer.name] = f"{type(e).__name__}: {str(e)[:300]}"
+                print(f"   {peer.name}: not run: {not_run[peer.name]}", flush=True)
+                peers.remove(peer)
+                continue
+            loaded = f", loaded with cec-kg load --backend in {peer.loading['load_s']:.1f} s" \
+                if "load_s" in peer.loading and peer.name in BACKEND_SERVERS else ""
+            print(f"   {peer.name} ready at {peer.endpoint} ({peer.loading['ready_s']:.1f} s after start{loaded})",
+                  flush=True)
         for mix in mix_names:
             try:
                 requests = mixes.build(mix, params)
@@ -209,6 +260,11 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                 "wrong": {p.name: [c.template for c in checks if p.name in c.wrong] for p in checked},
                 "duplicates": {p.name: [c.template for c in checks if p.name in c.duplicates] for p in checked},
                 "notes": [c.notes for c in checks if c.notes],
+                # ours over a backend is judged against that backend's own answers (a different engine's
+                # answers are its own business): a template where the two differ is our fault.
+                "differs_from_backend": {
+                    client: [c.template for c in checks if not check.same(c.answers.get(client), c.answers.get(backend))]
+                    for client, backend in BACKEND_PAIRS.items() if client in c_names(checked) and backend in c_names(checked)},
             }
             connections = args.analytic_connections if mix == "analytic" else args.connections
             tag = f"{ds.name}-{mix}"
@@ -244,6 +300,10 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
         for peer in peers:
             peer.stop()
     return blocks, info
+
+
+def c_names(peers) -> set[str]:
+    return {p.name for p in peers}
 
 
 def _print_block(block: dict) -> None:
@@ -284,12 +344,17 @@ def main(argv: list[str] | None = None) -> int:
         infos.append(info)
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run = {"meta": meta, "datasets": infos, "blocks": blocks}
-    js, md = report.write(args.results, run, stamp)
-    print("\n== summary (unseen requests)")
-    print(report.text_table(report.SUMMARY_COLUMNS, report.summary(run)))
+    js, md = report.write(args.results, run, stamp, args.latest)
+    if any(b["servers"].get(SUBJECT_NAME) for b in blocks):
+        print("\n== summary (unseen requests)")
+        print(report.text_table(report.SUMMARY_COLUMNS, report.summary(run)))
+    backend_rows = report.backend_summary(run)
+    if backend_rows:
+        print("\n== remote stores: ours over a backend vs the backend queried directly (unseen requests)")
+        print(report.text_table(report.BACKEND_COLUMNS, backend_rows))
     lines = report.verdicts(run)
-    print("\n== targets (ours, unseen requests)")
+    print("\n== targets (unseen requests)")
     for ok, sentence in lines:
         print(f"   {'met   ' if ok else 'MISSED'} {sentence}")
-    print(f"\nwritten: {js}\n         {md}\n         {args.results / 'latest.png'}")
+    print(f"\nwritten: {js}\n         {md}\n         {args.results / (args.latest + '.png')}")
     return 0 if all(ok for ok, _ in lines) else 1

@@ -287,3 +287,69 @@ def test_a_stop_answers_a_remote_query_still_running(fake):
         for pid in live_pids(process_group(server.proc.pid)):
             os.kill(pid, signal.SIGKILL)
         server.stop()
+
+
+# -- keep-alive connections to the backend ------------------------------------------------------------------
+class KeepAliveBackend:
+    """A loopback HTTP/1.1 'SPARQL server' that keeps connections open (or, with ``close_after``, closes
+    each one silently after its answer, as a backend's idle timeout does) and counts the connections."""
+
+    def __init__(self):
+        import http.server
+
+        self.connections = 0
+        self.close_after = False
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                fake.connections += 1
+
+            def do_POST(self):
+                form = urllib.parse.unquote_plus(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+                body = OK_JSON if "ASK" in form else COUNT_JSON
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                if fake.close_after:        # no "Connection: close": the client learns it on its next request
+                    self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}/query"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_backend_connections_are_kept_alive():
+    """Queries reuse a few keep-alive connections to the backend (no TCP handshake per query), and a
+    backend that closed an idle connection costs nothing but a new one: every answer still 200."""
+    backend = KeepAliveBackend()
+    server = LiveServer("--backend", backend.endpoint, "--workers", "1", "--threads", "4", "--cache-mb", "0")
+    try:
+        session = requests.Session()
+        ask = lambda i: session.get(server.url("/sparql"), params={"query": f"ASK {{ ?s ?p {i} }}"}, timeout=10)
+        before = backend.connections
+        answers = [ask(i) for i in range(40)]
+        assert [r.status_code for r in answers] == [200] * 40, [r.text for r in answers if r.status_code != 200][:2]
+        assert backend.connections - before <= 4, f"{backend.connections - before} connections for 40 queries"
+        backend.close_after = True
+        before = backend.connections
+        answers = [ask(i) for i in range(40, 60)]
+        assert [r.status_code for r in answers] == [200] * 20, [r.text for r in answers if r.status_code != 200][:2]
+        assert backend.connections - before >= 15, "the closed connections were not replaced"
+    finally:
+        server.stop()
+        backend.close()

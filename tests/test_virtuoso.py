@@ -13,7 +13,6 @@ union of every readable graph) holds only the loaded data.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,97 +21,32 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import free_port
+from conftest import ROOT, free_port
 from known_failures import VIRTUOSO
 import test_remote
 from test_protocol import CSV, FIXTURES, JSON, METHODS, PREFIX, SELECT, TOTAL_QUADS, TSV, XML, wrapper
 from test_remote import backend_select
+
+sys.path.insert(0, str(ROOT))
+from bench import virtuoso as virtuoso_setup  # noqa: E402  (bench/ is not part of the package)
+from bench.virtuoso import DEFAULT_GRAPH, SYSTEM_GRAPHS, StartError  # noqa: E402
 
 # The protocol tests and the checks made through our service, whatever the backend: collected here with
 # this module's `backend`, `server` and `endpoint` fixtures.
 globals().update({name: getattr(test_remote, name) for name in test_remote.BACKEND_TESTS})
 
 pytestmark = pytest.mark.remote
-VIRTUOSO_T = shutil.which("virtuoso-t")
-ISQL = shutil.which("isql-vt") or shutil.which("isql-v")
-# Virtuoso keeps no triple outside a named graph: the fixtures' default-graph triples go here.
-DEFAULT_GRAPH = "http://example.org/default"
-SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
-                 "http://localuriqaserver/sparql")
-PRIVATE = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
-SETUP_SQL = "\n".join([
-    'GRANT SPARQL_UPDATE TO "SPARQL";',
-    f"DB.DBA.RDF_GRAPH_GROUP_CREATE ('{PRIVATE}', 1);",
-    *(f"DB.DBA.RDF_GRAPH_GROUP_INS ('{PRIVATE}', '{g}');" for g in SYSTEM_GRAPHS),
-    "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 0, 1);",   # private graphs: invisible to anonymous users
-    "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7, 0);",   # other graphs: read, write, sponge
-    "checkpoint;",
-])
 READY_SECONDS = 60
-
-
-class StartError(Exception):
-    """Virtuoso did not come up (the message carries its log tail)."""
 
 
 def require_virtuoso() -> None:
     """Skip locally when Virtuoso is not installed; in CI (which installs it in .ci/run) fail."""
-    if VIRTUOSO_T and ISQL:
+    reason = virtuoso_setup.missing()
+    if not reason:
         return
-    reason = ("virtuoso-t / isql-vt not installed (Debian: apt-get install virtuoso-opensource; "
-              ".ci/run installs it in CI)")
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}: missing in CI")
     pytest.skip(reason)
-
-
-INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DisableUnixSocket = 1
-MaxClientConnections = 10
-CheckpointInterval = 0
-CaseMode = 2
-DirsAllowed = {d}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-ThreadsPerQuery = 2
-AllowOSCalls = 0
-; above cec-kg's row cap + 1 (its LIMIT), or ORDER BY queries fail (SR353)
-MaxSortedTopRows = 1000000
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {d}
-MaxClientConnections = 10
-ServerThreads = 10
-EnabledDavVSP = 0
-Charset = UTF-8
-
-[SPARQL]
-; above cec-kg's row cap, or Virtuoso truncates results silently
-ResultSetMaxRows = 1000000
-; Virtuoso's own limit, short here so an abandoned query stops soon; it then answers partial results
-; flagged X-SQL-State: S1TAT ("anytime"), which cec-kg turns into 503
-MaxQueryExecutionTime = 5
-; no refusal by cost estimate: time limits decide, as with the other backends
-MaxQueryCostEstimationTime = 0
-"""
 
 
 def listening_addresses(pid: int) -> list[tuple[str, int]]:
@@ -142,7 +76,8 @@ def listening_addresses(pid: int) -> list[tuple[str, int]]:
 
 
 class Virtuoso:
-    """A throw-away ``virtuoso-t +foreground`` with its own ini and database in ``directory``."""
+    """A throw-away ``virtuoso-t +foreground`` with its own ini and database in ``directory``
+    (``bench/virtuoso.py``: the ini, the set-up)."""
 
     def __init__(self, directory: Path):
         self.dir = directory
@@ -151,27 +86,21 @@ class Virtuoso:
             self.http_port = free_port()
         self.base = f"http://127.0.0.1:{self.http_port}"
         self.endpoint = self.base + "/sparql"
-        ini = directory / "virtuoso.ini"
-        ini.write_text(INI.format(d=directory, sql_port=self.sql_port, http_port=self.http_port))
+        ini = virtuoso_setup.write_ini(directory, self.sql_port, self.http_port)
         self.out = open(directory / "stdout.log", "w+")
         started = time.monotonic()
-        self.proc = subprocess.Popen([VIRTUOSO_T, "+foreground", "+configfile", str(ini)], cwd=directory,
-                                     stdout=self.out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(virtuoso_setup.command(ini), cwd=directory, stdout=self.out,
+                                     stderr=subprocess.STDOUT)
         try:
             self._wait_ready(started)
             self.start_seconds = time.monotonic() - started
-            self.sql(SETUP_SQL)
+            virtuoso_setup.setup(self.sql_port, directory)
         except BaseException:
             self.stop()
             raise
 
     def log_tail(self, n: int = 3000) -> str:
-        parts = []
-        for name in ("virtuoso.log", "stdout.log"):
-            p = self.dir / name
-            if p.exists():
-                parts.append(f"--- {name} ---\n" + p.read_text(errors="replace")[-n:])
-        return "\n".join(parts)
+        return virtuoso_setup.log_tail(self.dir, n)
 
     def _wait_ready(self, started: float) -> None:
         deadline = started + READY_SECONDS
@@ -190,15 +119,7 @@ class Virtuoso:
         raise StartError(f"virtuoso-t not ready on {self.endpoint} after {READY_SECONDS}s:\n{self.log_tail()}")
 
     def sql(self, statements: str) -> str:
-        try:
-            run = subprocess.run([ISQL, f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF",
-                                  "PROMPT=OFF", "ERRORS=STDOUT"], input=statements + "\nexit;\n",
-                                 capture_output=True, text=True, timeout=60)
-        except subprocess.TimeoutExpired:
-            raise StartError(f"isql got no answer in 60 s:\n{self.log_tail()}") from None
-        if run.returncode != 0 or "*** Error" in run.stdout:
-            raise StartError(f"isql failed ({run.returncode}):\n{run.stdout}\n{run.stderr}\n{self.log_tail()}")
-        return run.stdout
+        return virtuoso_setup.sql(self.sql_port, statements, self.dir)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -209,9 +130,7 @@ class Virtuoso:
                 self.proc.kill()
                 self.proc.wait()
         self.out.close()
-        for f in self.dir.iterdir():        # ~90 MB of database files; the logs stay
-            if f.suffix in (".db", ".trx", ".pxa"):
-                f.unlink()
+        virtuoso_setup.remove_database(self.dir)
 
 
 @pytest.fixture(scope="module")

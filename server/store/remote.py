@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import http.client
+import multiprocessing
+import os
+import select
 import socket
+import threading
 import time
-import urllib.error
 import urllib.request
+from urllib.parse import urlencode, urlsplit
 from dataclasses import dataclass
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 
 import pyoxigraph as ox
 
@@ -20,6 +21,7 @@ from .executor import (BackendError, BackendUnavailable, EvaluationError, Job, Q
 
 
 STOP_POLL = 0.1     # seconds between looks at the stop signal while a remote query runs
+USER_AGENT = "cec-kg (SPARQL 1.1 Protocol client)"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def _socket_of(response):
 
 
 class RemoteStore(Store):
-    """Any SPARQL 1.1 Protocol endpoint, through SPARQLWrapper; results parsed into pyoxigraph objects.
+    """Any SPARQL 1.1 Protocol endpoint, over keep-alive HTTP; results parsed into pyoxigraph objects.
 
     The timeout closes our connection to the endpoint and answers 503; stopping the evaluation there
     is the endpoint's own business (configure its timeout too). The default graph is whatever the
@@ -59,28 +61,15 @@ class RemoteStore(Store):
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
         self.graph_store = graph_store or default_graph_store(endpoint)
-        self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="remote-query")
+        url = urlsplit(endpoint)
+        self._connection_class = (http.client.HTTPSConnection if url.scheme == "https"
+                                  else http.client.HTTPConnection)
+        self._host, self._port = url.hostname or "localhost", url.port
+        self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        self._local = threading.local()     # each thread's keep-alive connection (``_connection``)
         self._hash = None
         # Set by ``drain`` in the main process; seen by every forked serving process (made before the fork).
         self._stopping = multiprocessing.Event()
-
-    def _wrapper(self, sparql: str, accept: str, default_graphs, named_graphs, timeout: float):
-        from SPARQLWrapper import POST, SPARQLWrapper
-
-        w = SPARQLWrapper(self.endpoint)
-        w.setMethod(POST)
-        # Form-encoded POST, the one every endpoint takes: Virtuoso 7.2 never answers a direct
-        # application/sparql-query POST (openlink/virtuoso-opensource#842, open).
-        w.setRequestMethod("urlencoded")
-        w.setQuery(sparql)
-        w.setOnlyConneg(True)
-        w.addCustomHttpHeader("Accept", accept)
-        w.setTimeout(max(1, int(timeout + 0.999)))
-        for g in default_graphs or ():
-            w.addDefaultGraph(g)
-        for g in named_graphs or ():
-            w.addNamedGraph(g)
-        return w
 
     def _fetch(self, sparql: str, default_graphs=None, named_graphs=None, timeout: float | None = None):
         """Raw result of a query: pyoxigraph results parsed (eagerly) from the endpoint's answer."""
@@ -93,63 +82,136 @@ class RemoteStore(Store):
                 raise self._garbage(answer, e) from None
         return results
 
-    def _request(self, sparql: str, default_graphs, named_graphs, timeout: float | None) -> "Answer":
+    def _request(self, sparql: str, default_graphs, named_graphs, timeout: float | None,
+                 graph_form: bool | None = None, stop=None) -> "Answer":
         """The backend's answer to ``sparql``: status, media type and body, read within ``timeout``
         seconds in all (a backend that answers slowly, or drips its answer, meets our timeout) and at
         most ``max_answer_bytes``. Raises QueryTimeout, QuerySyntaxError (the backend's 400),
-        BackendUnavailable (not reachable, or says 503) or BackendError (any other failure)."""
-        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+        BackendUnavailable (not reachable, or says 503) or BackendError (any other failure).
 
-        from .guard import inspect
+        A form-encoded POST, the one every endpoint takes (Virtuoso 7.2 never answers a direct
+        application/sparql-query POST: openlink/virtuoso-opensource#842, open), on a keep-alive
+        connection of this thread's own (``_connection``): no TCP handshake per query.
 
-        deadline = time.monotonic() + (timeout or self.timeout)
-        form = inspect(sparql, max_bytes=1 << 30).form
-        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        ``graph_form``: whether the query is a CONSTRUCT or DESCRIBE, when the caller knows (a query
+        the guard passed); otherwise the query is inspected here. ``stop``: an event that, once set,
+        ends the wait for the backend's first byte with ``Unavailable`` (the server is stopping)."""
+        limit = timeout or self.timeout
+        deadline = time.monotonic() + limit
+        parsed = True
+        if graph_form is None:
+            from .guard import inspect
+
+            form = inspect(sparql, max_bytes=1 << 30).form
+            graph_form, parsed = form in ("CONSTRUCT", "DESCRIBE"), form is not None
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
-        if (default_graphs is not None or named_graphs is not None) and form is not None:
+        if (default_graphs is not None or named_graphs is not None) and parsed:
             # The protocol's graphs replace FROM / FROM NAMED; Virtuoso would merge both: drop the clauses.
             sparql = _without_from(sparql)
-        w = self._wrapper(sparql, accept, default_graphs, named_graphs, timeout or self.timeout)
-        w.timeout = max(0.05, deadline - time.monotonic())     # socket timeout: connecting, each read
+        fields = [("query", sparql)] + [("default-graph-uri", g) for g in default_graphs or ()] \
+            + [("named-graph-uri", g) for g in named_graphs or ()]
+        body = urlencode(fields).encode("ascii")
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept,
+                   "User-Agent": USER_AGENT}
+        too_slow = f"the SPARQL backend did not answer within {limit:g} s"
+        for attempt in (1, 2):
+            conn, reused = self._connection(deadline)
+            try:
+                conn.request("POST", self._path, body=body, headers=headers)
+                self._await(conn, deadline, stop)
+                response = conn.getresponse()
+            except (socket.timeout, TimeoutError) as e:
+                self._drop(conn)
+                raise QueryTimeout(too_slow) from e
+            except Unavailable:
+                self._drop(conn)
+                raise
+            except ConnectionRefusedError as e:
+                self._drop(conn)
+                raise BackendUnavailable(f"the SPARQL backend {self.endpoint} is unreachable: "
+                                         f"{e.strerror or e}") from None
+            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as e:
+                self._drop(conn)
+                if reused and attempt == 1:     # the backend closed an idle keep-alive connection: once more
+                    continue
+                raise BackendError(f"the SPARQL backend {self.endpoint} broke the connection or did not speak "
+                                   f"HTTP ({type(e).__name__}: {e})") from None
+            except (ConnectionError, http.client.HTTPException) as e:   # not HTTP at all
+                self._drop(conn)
+                raise BackendError(f"the SPARQL backend {self.endpoint} broke the connection or did not speak "
+                                   f"HTTP ({type(e).__name__}: {e})") from None
+            except OSError as e:    # refused, no route, unknown host
+                self._drop(conn)
+                raise BackendUnavailable(f"the SPARQL backend {self.endpoint} is unreachable: "
+                                         f"{e.strerror or e}") from None
+            break
         try:
-            response = w.query().response
-            body = self._read(response, deadline)
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            state = response.headers.get("X-SQL-State")
-            status = response.status
-        except QueryBadFormed as e:
-            message = str(e).split("Response:", 1)[-1].strip() or str(e)
-            if message[:2] in ("b'", 'b"'):
-                import ast
-
-                message = ast.literal_eval(message).decode("utf-8", "replace")
-            raise QuerySyntaxError(message) from None
+            data = self._read(response, deadline)
         except (socket.timeout, TimeoutError) as e:
-            raise QueryTimeout(f"the SPARQL backend did not answer within {timeout or self.timeout:g} s") from e
-        except urllib.error.HTTPError as e:     # a status SPARQLWrapper does not name (502, 503, 504…)
-            snippet = _snippet(e.read() if e.fp else b"")
-            if e.code in (503, 504, 429):
-                raise BackendUnavailable(f"the SPARQL backend {self.endpoint} answered {e.code} {e.reason} "
-                                         f"({snippet})") from None
-            raise BackendError(f"the SPARQL backend {self.endpoint} answered {e.code} {e.reason} ({snippet})") from None
-        except urllib.error.URLError as e:
-            if isinstance(e.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimeout(f"the SPARQL backend did not answer within {timeout or self.timeout:g} s") from e
-            raise BackendUnavailable(f"the SPARQL backend {self.endpoint} is unreachable: {e.reason}") from None
-        except SPARQLWrapperException as e:
-            if "Virtuoso S1T00 Error" in str(e):    # Virtuoso stopped the query at its own time limit
-                raise QueryTimeout() from None
-            raise BackendError(f"the SPARQL backend {self.endpoint} answered an error: "
-                               f"{_snippet(str(e).encode())}") from None
-        except (ConnectionError, http.client.HTTPException) as e:   # reset, or not HTTP at all
-            raise BackendError(f"the SPARQL backend {self.endpoint} broke the connection or did not speak HTTP "
+            self._drop(conn)
+            raise QueryTimeout(too_slow) from e
+        except (ConnectionError, http.client.HTTPException) as e:
+            self._drop(conn)
+            raise BackendError(f"the SPARQL backend {self.endpoint} broke the connection "
                                f"({type(e).__name__}: {e})") from None
+        except BaseException:
+            self._drop(conn)
+            raise
+        response.close()    # read to its end: the connection is ready for the next request (http.client
+        if response.will_close:     # does not mark a Content-Length body read to its end as done itself)
+            self._drop(conn)
+        status = response.status
+        if status == 400:
+            raise QuerySyntaxError(data.decode("utf-8", "replace").strip()
+                                   or f"the SPARQL backend {self.endpoint} refused the query (400)")
+        if not 200 <= status < 300:
+            if b"S1T00" in data[:2000]:      # Virtuoso stopped the query at its own time limit
+                raise QueryTimeout()
+            what = f"the SPARQL backend {self.endpoint} answered {status} {response.reason} ({_snippet(data)})"
+            if status in (503, 504, 429):
+                raise BackendUnavailable(what)
+            raise BackendError(what)
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        state = response.headers.get("X-SQL-State")
         if state:   # Virtuoso's "anytime" answer: 200 with partial results when its own time limit hit
             if state.strip() == "S1TAT":
                 raise QueryTimeout()
             raise EvaluationError(f"the SPARQL backend flagged its answer incomplete ({state}): "
                                   f"{response.headers.get('X-SQL-Message', '')}".strip())
-        return Answer(status, ctype, body, graph_form)
+        return Answer(status, ctype, data, graph_form)
+
+    def _await(self, conn, deadline: float, stop) -> None:
+        """Wait for the backend's first byte in slices of STOP_POLL, looking at ``stop`` in between;
+        past ``deadline``, QueryTimeout (then the socket's own timeout bounds every read)."""
+        sock = conn.sock
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("no answer in time")
+            ready, _, _ = select.select([sock], [], [], min(STOP_POLL, remaining) if stop is not None else remaining)
+            if ready:
+                sock.settimeout(max(0.05, deadline - time.monotonic()))
+                return
+            if stop is not None and stop.is_set():      # the server's grace is over: answer, don't be cut off
+                raise Unavailable("the server is stopping and could not wait for the SPARQL backend "
+                                  f"{self.endpoint} to finish this query")
+
+    def _connection(self, deadline: float) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's keep-alive connection to the backend, and whether it served a request before
+        (a new one if none, or if it was made in another process: a fork copies it)."""
+        conn = getattr(self._local, "conn", None)
+        timeout = max(0.05, deadline - time.monotonic())
+        if conn is not None and conn.sock is not None and self._local.pid == os.getpid():
+            conn.sock.settimeout(timeout)
+            return conn, True
+        conn = self._connection_class(self._host, self._port, timeout=timeout)
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn, False
+
+    def _drop(self, conn) -> None:
+        conn.close()
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
 
     def _read(self, response, deadline: float) -> bytes:
         chunks, size = [], 0
@@ -206,34 +268,24 @@ class RemoteStore(Store):
         self._fetch("ASK {}", timeout=timeout)
 
     def run(self, job: Job, timeout: float):
-        from .results import serialize
+        """Evaluate ``job`` on the backend, in the calling thread, and serialise the answer as asked."""
+        from .results import RDF, RESULTS, serialize
 
-        def work():
-            # No BASE is added: it would shift the line numbers of the backend's syntax errors;
-            # relative IRIs resolve against the backend's own endpoint URL.
-            query = job.query
-            if job.substitutions:
-                query = _inject_values(query, _values_block({name: term for name, term in job.substitutions}))
-            answer = self._request(query, job.default_graphs, job.named_graphs, timeout)
-            try:
-                return serialize(self._parse(answer), job.media_type, row_cap=job.row_cap, bounded=job.bounded,
-                                 prefixes=dict(job.prefixes), variable_order=job.variable_order,
-                                 max_bytes=job.max_bytes)
-            except SyntaxError as e:       # the answer broke off or is not what its Content-Type says
-                raise self._garbage(answer, e) from None
-
-        future = self._threads.submit(work)
-        deadline = time.monotonic() + timeout + 1.0
-        while True:
-            try:
-                return future.result(max(0.0, min(STOP_POLL, deadline - time.monotonic())))
-            except FutureTimeout:
-                if self._stopping.is_set():     # the server's grace is over: answer, don't be cut off
-                    future.cancel()
-                    raise Unavailable("the server is stopping and could not wait for the SPARQL backend "
-                                      f"{self.endpoint} to finish this query") from None
-                if time.monotonic() >= deadline:
-                    raise QueryTimeout() from None
+        # No BASE is added: it would shift the line numbers of the backend's syntax errors;
+        # relative IRIs resolve against the backend's own endpoint URL.
+        query = job.query
+        if job.substitutions:
+            query = _inject_values(query, _values_block({name: term for name, term in job.substitutions}))
+        # The guard passed the query: its form is known from the media type negotiated for it.
+        graph_form = (False if job.media_type in RESULTS
+                      else True if job.media_type in RDF and job.media_type != "text/plain" else None)
+        answer = self._request(query, job.default_graphs, job.named_graphs, timeout, graph_form, self._stopping)
+        try:
+            return serialize(self._parse(answer), job.media_type, row_cap=job.row_cap, bounded=job.bounded,
+                             prefixes=dict(job.prefixes), variable_order=job.variable_order,
+                             max_bytes=job.max_bytes)
+        except SyntaxError as e:       # the answer broke off or is not what its Content-Type says
+            raise self._garbage(answer, e) from None
 
     def graphs(self) -> list[str]:
         names = [r["g"].value for r in self._fetch("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
@@ -256,7 +308,9 @@ class RemoteStore(Store):
         return self._hash
 
     def close(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._drop(conn)
 
     def drain(self) -> None:
         """Requests still waiting for the backend, in every serving process, are answered 503 now: the
