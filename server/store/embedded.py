@@ -141,6 +141,11 @@ class EmbeddedStore(Store):
             self._pid = os.getpid()
         return self._store
 
+    def release_handle(self) -> None:
+        """Close this process's handle of an on-disk store, and its caches (reopened when next needed)."""
+        if self._dir is not None:
+            self._store = None
+
     def _open_for_worker(self) -> ox.Store:
         if self._dir is not None:
             return ox.Store.read_only(str(self._dir))
