@@ -51,6 +51,10 @@ def test_load_store_then_serve(tmp_path, start_server):
     r = requests.get(server.url("/sparql"), params={"query": "SELECT ?o WHERE { ?s ?p ?o }", "timeout": "5",
                                                     "default-graph-uri": "http://example.org/g2"}, timeout=30)
     assert [b["o"]["value"] for b in r.json()["results"]["bindings"]] == ["three"]
+    # Each query process opens the store with caches of its own (~65 MiB at 1M triples): by default at
+    # most 3 a serving process (4 cost 60-110 MiB more PSS in the bench's mixes, no more throughput).
+    workers = requests.get(server.url("/health"), timeout=30).json()["query_workers"]
+    assert (workers["warm"], workers["max"]) == (2, 3), workers
 
 
 @pytest.mark.parametrize("args,message", [

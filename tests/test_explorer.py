@@ -430,6 +430,26 @@ def test_search_over_own_data(geo_server):
     assert search(geo_server, "cedar")["hits"][0]["iri"] == "http://example.org/geo/c"
 
 
+def test_search_index_built_fresh_over_a_store(start_server, geo_file, tmp_path):
+    """``load --store`` then ``serve --store`` with an empty build directory, so the index is built by
+    this code now (an index is kept per content hash): labels in and out of ASCII folded alike, and
+    the types of the labelled things (data without named graphs) counted in the facets."""
+    import subprocess
+    import sys
+
+    store = tmp_path / "store"
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "load", "--store", str(store), str(geo_file)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    server = start_server("--store", str(store), "--workers", "1", env={"CEC_KG_BUILD": str(tmp_path / "build")})
+    hits = search(server, "estacion alamo", lang="es")["hits"]
+    assert hits and hits[0]["iri"] == "http://example.org/geo/a" and hits[0]["label"] == "Estación Álamo", hits
+    assert search(server, "BOULEAU")["hits"][0]["iri"] == "http://example.org/geo/b"
+    facets = search(server, "station")["facets"]
+    assert {f["type"]: f["count"] for f in facets}.get("http://example.org/geo/Station") == 3, facets
+    assert list((tmp_path / "build" / "search").glob("*.sqlite")), "the index was not built in the given directory"
+
+
 # -- the publications library ----------------------------------------------------------------------------
 
 def library(server, **params) -> dict:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
@@ -181,6 +180,8 @@ def findings_of(results: Graph) -> list[Finding]:
 
 def check(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> list[Finding]:
     """Validate any rdflib graph (the served union, a test fixture) against the project's shapes."""
+    import pyshacl      # here, not at the top: pages import this module, and pyshacl took 0.6 s of a start
+
     shapes = shapes if shapes is not None else load_shapes()
     ontology = (ontology if ontology is not None else load_ontology()) + standard_axioms()
     _conforms, results, _text = pyshacl.validate(

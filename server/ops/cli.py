@@ -169,7 +169,7 @@ def add_serve(sub) -> None:
     procs.add_argument("--workers", type=int, default=2, help="HTTP worker processes (granian)")
     procs.add_argument("--threads", type=int, default=8, help="request threads per worker process")
     procs.add_argument("--query-workers", type=int, default=2, help="killable query processes kept warm per worker")
-    procs.add_argument("--max-query-workers", type=int, default=4, help="at most this many query processes per worker")
+    procs.add_argument("--max-query-workers", type=int, default=3, help="at most this many query processes per worker")
     s.set_defaults(func=cmd_serve)
 
 

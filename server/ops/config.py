@@ -23,7 +23,9 @@ MAX_NESTING = 64            # deepest { ( [ nesting accepted (a 5,000-deep query
 # The SPARQL endpoint's process model and caches (see server/store/executor.py, server/protocol/cache.py).
 GRAPH_STORE = None          # Graph Store Protocol URL of BACKEND for `cec-kg load` (default: guessed)
 QUERY_WORKERS = 2           # killable query processes kept warm per serving process
-MAX_QUERY_WORKERS = 4       # at most this many per serving process (more requests wait, then 503)
+MAX_QUERY_WORKERS = 3       # at most this many per serving process (more requests wait, then 503); each
+                            # opens the store with caches of its own (~65 MiB at 1M triples): 4 measured
+                            # ~60-110 MiB more PSS after the bench mixes, no more throughput on 2 cores
 QUERY_WORKER_MEMORY_MB = 128  # a query process that grew by more than this answers, exits and is replaced
 START_QUERY_WORKERS = False # fork query workers at app creation (`cec-kg serve` does; tests may)
 RESULT_CACHE_BYTES = 64 * 1024 * 1024   # LRU of serialised results, per serving process
