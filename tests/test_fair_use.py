@@ -90,7 +90,11 @@ def test_cheap_requests_never_wait_behind_slow_queries(start_server, data_dir):
 # -- per-client limits --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def limited(start_server, data_dir):
+    # 3 heavy query processes per serving process (4, 1 reserved): the greedy client's two and the patient
+    # one's may all reach one process (connections are spread by the kernel); with the default 2 the
+    # patient query waited for a process and was answered Busy, which is capacity, not fair use.
     return start_server("--data", str(data_dir), "--workers", "2", "--threads", "8", "--cache-mb", "0",
+                        "--max-query-workers", "4",
                         "--fair-concurrent-queries", "2", "--fair-query-seconds", "3", *PROXY)
 
 
