@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import re
+import signal
+import time
+from pathlib import Path
 
 import pytest
 import requests
+from conftest import children, live_pids
 
 pytestmark = pytest.mark.live
 
@@ -430,24 +435,154 @@ def test_search_over_own_data(geo_server):
     assert search(geo_server, "cedar")["hits"][0]["iri"] == "http://example.org/geo/c"
 
 
-def test_search_index_built_fresh_over_a_store(start_server, geo_file, tmp_path):
-    """``load --store`` then ``serve --store`` with an empty build directory, so the index is built by
-    this code now (an index is kept per content hash): labels in and out of ASCII folded alike, and
-    the types of the labelled things (data without named graphs) counted in the facets."""
+def load_store(files, store) -> None:
     import subprocess
     import sys
 
-    store = tmp_path / "store"
-    run = subprocess.run([sys.executable, "-m", "cec_kg", "load", "--store", str(store), str(geo_file)],
+    run = subprocess.run([sys.executable, "-m", "cec_kg", "load", "--store", str(store), *map(str, files)],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
+
+
+def search_index_state(server) -> dict:
+    r = requests.get(server.url("/health"), timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["search_index"]
+
+
+def wait_for_search_index(server, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while (state := search_index_state(server))["status"] == "building" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return state
+
+
+def index_builders(server) -> list[int]:
+    """The background index builders the server process started (``python -m cec_kg.store.search``)."""
+    found = []
+    for pid in children(server.proc.pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"cec_kg.store.search" in cmdline:
+            found.append(pid)
+    return found
+
+
+def test_search_index_built_fresh_over_a_store(start_server, geo_file, tmp_path):
+    """``load --store`` then ``serve --store`` with an empty build directory, so the index is built by
+    this code now (an index is kept per content hash and version of the index, in the background over
+    an on-disk store): labels in and out of ASCII folded alike, and the types of the labelled things
+    (data without named graphs) counted in the facets."""
+    from cec_kg.store.search import INDEX_VERSION
+
+    store = tmp_path / "store"
+    load_store([geo_file], store)
     server = start_server("--store", str(store), "--workers", "1", env={"CEC_KG_BUILD": str(tmp_path / "build")})
+    assert wait_for_search_index(server)["status"] == "ready"
     hits = search(server, "estacion alamo", lang="es")["hits"]
     assert hits and hits[0]["iri"] == "http://example.org/geo/a" and hits[0]["label"] == "Estación Álamo", hits
     assert search(server, "BOULEAU")["hits"][0]["iri"] == "http://example.org/geo/b"
     facets = search(server, "station")["facets"]
     assert {f["type"]: f["count"] for f in facets}.get("http://example.org/geo/Station") == 3, facets
-    assert list((tmp_path / "build" / "search").glob("*.sqlite")), "the index was not built in the given directory"
+    built = list((tmp_path / "build" / "search").glob("*.sqlite"))
+    assert [f.name.endswith(f"-v{INDEX_VERSION}.sqlite") for f in built] == [True], \
+        f"one index, named with the version of its build: {built}"
+
+
+# Test hook (``store.search.TEST_BUILD_DELAY_ENV``): the builder waits this long before building, so
+# that the service can be seen while a (tiny) index is being built.
+BUILD_DELAY = "CEC_KG_TEST_SEARCH_BUILD_DELAY"
+
+
+def test_first_start_answers_at_once_while_the_index_is_built(start_server, geo_file, tmp_path):
+    """A new on-disk store: SPARQL answers as soon as the server listens, /search answers 503 with
+    Retry-After and says the index is being built (HTML in the reader's language), /health says
+    "building"; then the index appears and every worker searches with it. An index of an older
+    version of the build (same content hash) is not read, and a dead builder's temporary file is
+    removed."""
+    from cec_kg.store.embedded import EmbeddedStore
+    from cec_kg.store.search import INDEX_VERSION, build
+
+    store = tmp_path / "store"
+    load_store([geo_file], store)
+    content_hash = EmbeddedStore.open_dir(store).content_hash()
+    built = tmp_path / "build" / "search"
+    built.mkdir(parents=True)
+    # Indexes of this content as other versions of build() made them: here, an index of nothing.
+    import pyoxigraph as ox
+    for old in (f"{content_hash}.sqlite", f"{content_hash}-v{INDEX_VERSION - 1}.sqlite"):
+        build(EmbeddedStore(ox.Store(), content_hash), built / old)
+    stale = built / f".{content_hash}-v{INDEX_VERSION}.sqlite.999999999"      # a builder killed long ago
+    stale.write_bytes(b"half an index")
+    server = start_server("--store", str(store), "--workers", "2",
+                          env={"CEC_KG_BUILD": str(tmp_path / "build"), BUILD_DELAY: "4"})
+    ask = requests.get(server.url("/sparql"), params={"query": "ASK { ?s ?p ?o }"},
+                       headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    assert ask.status_code == 200 and ask.json()["boolean"] is True, ask.text
+    assert search_index_state(server)["status"] == "building"
+    r = requests.get(server.url("/search"), params={"q": "alamo", "format": "json"}, timeout=10)
+    assert r.status_code == 503 and int(r.headers["Retry-After"]) > 0, (r.status_code, r.text)
+    assert r.json()["search_index"] == "building" and "being built" in r.json()["detail"], r.text
+    page = requests.get(server.url("/search"), params={"q": "alamo"}, headers={"Accept": BROWSER,
+                        "Accept-Language": "es"}, timeout=10)
+    assert page.status_code == 503 and "Retry-After" in page.headers, page.status_code
+    assert "Búsqueda no disponible" in page.text and "Se está construyendo el índice de búsqueda" in page.text, \
+        page.text[-2000:]
+    assert not stale.exists(), "a dead builder's temporary file is left behind"
+    assert wait_for_search_index(server)["status"] == "ready", "the index was not built in the background"
+    for _ in range(4):          # each of the two workers picks the new index up
+        assert search(server, "alamo")["hits"][0]["iri"] == "http://example.org/geo/a", \
+            "an index of another version of the build was read"
+    assert search_index_state(server)["status"] == "ready"
+
+
+def test_killed_index_builder_is_reported(start_server, geo_file, tmp_path):
+    """One builder for several workers; when it is killed, /search answers 503 saying the index could
+    not be built (in the reader's language on the page), /health reports it and stays 200, and SPARQL
+    is unaffected. A server killed outright takes its builder with it."""
+    store = tmp_path / "store"
+    load_store([geo_file], store)
+    env = {"CEC_KG_BUILD": str(tmp_path / "build"), BUILD_DELAY: "120"}
+    server = start_server("--store", str(store), "--workers", "2", env=env)
+    builders = index_builders(server)
+    assert len(builders) == 1, f"one index builder for every worker: {builders}"
+    os.kill(builders[0], signal.SIGKILL)
+    time.sleep(0.3)
+    state = search_index_state(server)
+    assert state["status"] == "failed" and "killed" in state["error"], state
+    r = requests.get(server.url("/search"), params={"q": "alamo", "format": "json"}, timeout=10)
+    assert r.status_code == 503 and r.json()["search_index"] == "failed", r.text
+    assert "could not be built" in r.json()["detail"] and "killed" in r.json()["detail"], r.text
+    page = requests.get(server.url("/search"), params={"q": "alamo"}, headers={"Accept": BROWSER,
+                        "Accept-Language": "fr"}, timeout=10)
+    assert page.status_code == 503 and "L'index de recherche n'a pas pu être construit" in html.unescape(page.text)
+    ask = requests.get(server.url("/sparql"), params={"query": "ASK { ?s ?p ?o }"},
+                       headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    assert ask.status_code == 200 and ask.json()["boolean"] is True, ask.text
+    assert server.output().count("was not built") == 1, "the failure is logged once:\n" + server.output()[-2000:]
+
+    second = start_server("--store", str(store), "--workers", "1", env=env)     # tries again, and is killed
+    builders = index_builders(second)
+    assert len(builders) == 1, "a new start builds the index again"
+    assert search_index_state(second)["status"] == "building"
+    second.proc.kill()
+    deadline = time.monotonic() + 10
+    while live_pids(builders) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not live_pids(builders), "the index builder outlived its server"
+
+
+def test_failed_index_build_says_why(tmp_path):
+    """A builder that fails (here: no store) records why, once, and a serving process reports it."""
+    from cec_kg.store.search import BackgroundIndex, _builder_main
+
+    target = tmp_path / "search" / "x-v1.sqlite"
+    target.parent.mkdir()
+    assert _builder_main(["--store", str(tmp_path / "nothing"), "--target", str(target)]) == 1
+    state, reason = BackgroundIndex(target).state()
+    assert state == "failed" and "no store here" in reason, (state, reason)
 
 
 # -- the publications library ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from ..store import get_store
+from ..store import get_store, search_state
 
 bp = Blueprint("health", __name__)
 
@@ -99,7 +99,9 @@ HEALTH_TIMEOUT = 2.0     # seconds the backend gets to answer /health's ASK {}
 def health():
     """``ok``; ``degraded`` (200: a remote backend is down or failing, our own pages, documents and
     /health still answer what they can, queries get 502/503 with Retry-After, and it recovers on
-    its own); ``unavailable`` (503: this service cannot evaluate queries until it is restarted)."""
+    its own); ``unavailable`` (503: this service cannot evaluate queries until it is restarted).
+    ``search_index`` says whether the search index is ``ready``, ``building`` (a new on-disk store,
+    in the background: only /search waits) or ``failed`` (only /search answers 503)."""
     store = get_store()
     degraded = False
     try:
@@ -119,6 +121,7 @@ def health():
     else:
         body["error"] = error
         ok = degraded       # 200: restarting this service would not bring the backend back
+    body["search_index"] = search_state()      # building or failed: /search answers 503, nothing else is affected
     pool = getattr(store, "pool", None)
     if pool is not None:
         spawner = pool.alive()

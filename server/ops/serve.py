@@ -82,6 +82,7 @@ def serve(args) -> int:
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
 
+    from ..store import close_search
     from .app import create_app
     from .front import HEADER_BUFFER_BYTES
     from .server import PortInUse, Server, bind, die_with_parent
@@ -163,6 +164,7 @@ def serve(args) -> int:
         return 1
     finally:
         store.close()
+        close_search(app)       # a search index still being built in the background: its builder ends too
         server.close()
     return 0
 

@@ -22,9 +22,30 @@ EXTENSION = "cec_kg.store"
 SEARCH = "cec_kg.search"
 
 
+class SearchUnavailable(StoreFailure):
+    """No search index to answer from: being built (``state`` "building", ``seconds`` so far) or not
+    built (``state`` "failed", ``reason``)."""
+
+    title = "Search unavailable"
+
+    def __init__(self, state: str, seconds: float | None = None, reason: str | None = None):
+        self.state, self.seconds, self.reason = state, seconds, reason
+        if state == "building":
+            so_far = f" (for {seconds:.0f} s so far)" if seconds is not None else ""
+            text = f"the search index of this data is being built{so_far}; the rest of the service answers meanwhile"
+        else:
+            text = f"the search index could not be built from the store: {reason or 'unknown reason'}"
+        super().__init__(text)
+
+
 def init_app(app: Flask) -> None:
-    """Open the store once, at start-up (``app.extensions``); views reach it with ``get_store()``. The
-    search index of its labels is built (or found, per content hash) now too (``get_search()``)."""
+    """Open the store once, at start-up (``app.extensions``); views reach it with ``get_store()``.
+
+    The search index of its labels (``get_search()``), kept per content hash and version of the index:
+    found, or built. Over an on-disk store (``--store DIR``) a missing index is built by a process of
+    its own (``search.BackgroundIndex``) while the service answers at once; over the in-memory graph
+    (small) it is built now, before serving; over a remote backend now, or on the first search if the
+    backend is not up yet."""
     from .loading import open_store
 
     app.extensions[EXTENSION] = store = open_store(app.config)
@@ -33,40 +54,60 @@ def init_app(app: Flask) -> None:
 
 def _open_search(store):
     from .executor import EvaluationError, QueryTimeout
-    from .search import open_index
+    from .search import BackgroundIndex, SearchIndex, index_path, open_index
 
+    store_dir = getattr(store, "store_dir", None)
+    if store_dir is not None:
+        target = index_path(store.content_hash())
+        if target.exists():
+            return SearchIndex(target)
+        return BackgroundIndex.start(store_dir, target)
     try:
-        index = open_index(store)
+        return open_index(store)
     except (OSError, ValueError, RuntimeError, EvaluationError, QueryTimeout, StoreFailure):
         return None         # e.g. the backend is not up yet: built on the first search instead
-    if index.build_seconds is not None:
-        # Built now, in the serving process that forks the others: drop the on-disk store's handle (its
-        # RocksDB caches, filled by the index's scans) and hand the freed memory back, so that no
-        # process forked later starts with them (measured at 1M triples, a first start: main process RssAnon 100 -> 48 MiB, idle PSS 208 -> 133 MiB).
-        release = getattr(store, "release_handle", None)
-        if release is not None:
-            release()
-        _trim_heap()
-    return index
-
-
-def _trim_heap() -> None:
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):     # not glibc
-        pass
 
 
 def get_search():
-    """The search index of the served graph (``store.search.SearchIndex``), or None if it cannot be built."""
+    """The search index of the served graph (``store.search.SearchIndex``); raises ``SearchUnavailable``
+    while it is being built, or when it cannot be."""
+    from .search import BackgroundIndex
+
     index = current_app.extensions.get(SEARCH)
+    if isinstance(index, BackgroundIndex):
+        ready = index.index()       # a stat, until the builder's file is there
+        if ready is None:
+            state, detail = index.state()
+            if state == "ready":
+                ready = index.index()
+            else:
+                raise SearchUnavailable(state, *((detail, None) if state == "building" else (None, detail)))
+        index = current_app.extensions[SEARCH] = ready
     if index is None:
         index = current_app.extensions[SEARCH] = _open_search(get_store())
+        if index is None:
+            raise SearchUnavailable("failed", reason="the store did not answer the index's queries; retry later")
     return index
+
+
+def search_state() -> dict:
+    """The search index as ``/health`` reports it: ``{"status": "ready" | "building" | "failed", …}``."""
+    if current_app.extensions.get(SEARCH) is None:       # a backend that was down at start: built on a search
+        return {"status": "not built", "error": "built on the first search (the backend did not answer at start)"}
+    try:
+        index = get_search()
+    except SearchUnavailable as e:
+        if e.state == "building":
+            return {"status": "building", "seconds": None if e.seconds is None else round(e.seconds, 1)}
+        return {"status": "failed", "error": e.reason}
+    return {"status": "ready", "entries": index.entries}
+
+
+def close_search(app: Flask) -> None:
+    """End the index's builder, if this process started one (the service is stopping)."""
+    close = getattr(app.extensions.get(SEARCH), "close", None)
+    if close is not None:
+        close()
 
 
 def get_store() -> Store:

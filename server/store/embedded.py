@@ -141,10 +141,10 @@ class EmbeddedStore(Store):
             self._pid = os.getpid()
         return self._store
 
-    def release_handle(self) -> None:
-        """Close this process's handle of an on-disk store, and its caches (reopened when next needed)."""
-        if self._dir is not None:
-            self._store = None
+    @property
+    def store_dir(self) -> Path | None:
+        """The directory of an on-disk store (``--store DIR``), None in memory."""
+        return self._dir
 
     def _open_for_worker(self) -> ox.Store:
         if self._dir is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -61,8 +62,12 @@ TYPES_QUERY_DEFAULT = """SELECT DISTINCT ?x ?type WHERE {{
   ?x ?p ?label ; a ?type .
   FILTER (isIRI(?x) && isIRI(?type))
 }}""".format(props=" ".join(f"<{p}>" for p in LABEL_PROPERTIES))
+# The version of what ``build`` writes, part of the index's file name: bump it whenever ``build`` (its
+# tables, folding, queries) changes, so that every existing index is built again instead of being read.
+INDEX_VERSION = 2
 RANKS = {0: "type", 1: "exact", 2: "prefix", 3: "word", 4: "fuzzy"}
 _SPACES = re.compile(r"[^\w]+", re.UNICODE)
+log = logging.getLogger(__name__)
 
 
 def fold(text: str) -> str:
@@ -319,10 +324,206 @@ def build(store, target: Path) -> float:
     return time.perf_counter() - started
 
 
+def index_path(content_hash: str | None) -> Path:
+    """Where the index of this content, as this version of ``build`` makes it, is kept."""
+    return paths.BUILD_DIR / "search" / f"{content_hash or 'unknown'}-v{INDEX_VERSION}.sqlite"
+
+
 def open_index(store) -> SearchIndex:
-    """The index of ``store``'s content, built now if this content has none yet."""
-    target = paths.BUILD_DIR / "search" / f"{store.content_hash() or 'unknown'}.sqlite"
+    """The index of ``store``'s content, built now (in this process) if this content has none yet."""
+    target = index_path(store.content_hash())
     seconds = None
     if not target.exists():
+        remove_stale_temps(target.parent)
         seconds = build(store, target)
     return SearchIndex(target, seconds)
+
+
+# -- building in the background (on-disk stores) ---------------------------------------------------------
+# The builder holds an exclusive flock(2) on ``.{index}.lock`` for as long as it lives (taken by the
+# server that starts it, inherited across exec): the kernel drops it when the builder ends, however it
+# ends, so a serving process tells "building" from "ended without the index" by trying the lock.
+_TEMP = re.compile(r"^\..+\.sqlite\.(\d+)$")       # build()'s temporary files: .{index}.{pid}
+# Test hook only: seconds the background builder waits before it builds, so that a test can see the
+# service while the index is being built (a test store builds in milliseconds). Never set in production.
+TEST_BUILD_DELAY_ENV = "CEC_KG_TEST_SEARCH_BUILD_DELAY"
+# How long the background builder waits for a serving process that is only looking at the lock.
+LOCK_TRIES, LOCK_PAUSE = 10, 0.005
+
+
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+def _failed_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.failed")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(directory: Path) -> list[Path]:
+    """Remove the temporary files of builders that died before renaming them into place (a killed
+    server, a killed builder): they are never reused, and an index is hundreds of MB at millions."""
+    removed = []
+    try:
+        entries = list(directory.iterdir())
+    except FileNotFoundError:
+        return removed
+    for f in entries:
+        m = _TEMP.match(f.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            f.unlink(missing_ok=True)
+            removed.append(f)
+    return removed
+
+
+def _record_failure(target: Path, reason: str) -> None:
+    """Write why the index was not built, once: whoever writes it first (the builder that failed, or
+    the first serving process to find a killed builder's lock free) logs it; the others read it."""
+    try:
+        fd = os.open(_failed_path(target), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as f:
+        f.write(reason)
+    log.error("cec-kg: the search index %s was not built: %s; /search answers 503 until the service is "
+              "restarted (which builds it again)", target.name, reason)
+
+
+class BackgroundIndex:
+    """The index of an on-disk store, built by a process of its own while the service already answers.
+
+    Every serving process holds one (made before granian forks its workers): ``index()`` is the index
+    once its file is there (a stat until then), ``state()`` what ``/search`` and ``/health`` say
+    meanwhile. Started by ``start``; the process that started the builder ends it with ``close``.
+    """
+
+    def __init__(self, target: Path, process=None):
+        self.target = target
+        self.process = process
+
+    @classmethod
+    def start(cls, store_dir: Path, target: Path) -> "BackgroundIndex":
+        """Start the builder of ``target`` over the store in ``store_dir``, unless one is at it already
+        (another server over the same store, or another worker started from the environment)."""
+        import fcntl
+        import subprocess
+        import sys
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(_lock_path(target), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            for _ in range(LOCK_TRIES):     # a serving process may hold it for a moment (``state``)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(LOCK_PAUSE)
+            else:
+                return cls(target)          # a live builder has it: wait for its file like everyone else
+            if target.exists():             # finished between our look and the lock
+                return cls(target)
+            remove_stale_temps(target.parent)
+            _failed_path(target).unlink(missing_ok=True)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"started": time.time()}).encode(), 0)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "cec_kg.store.search", "--store", str(store_dir), "--target", str(target),
+                 "--lock-fd", str(fd), "--parent", str(os.getpid())],
+                pass_fds=(fd,), stdin=subprocess.DEVNULL)
+        finally:
+            os.close(fd)        # the builder holds the lock now (or nobody does)
+        return cls(target, process)
+
+    def index(self) -> SearchIndex | None:
+        return SearchIndex(self.target) if self.target.exists() else None
+
+    def state(self) -> tuple[str, float | str | None]:
+        """("ready", None), ("building", seconds so far) or ("failed", why)."""
+        import fcntl
+
+        if self.target.exists():
+            return "ready", None
+        failed = _failed_path(self.target)
+        if failed.exists():
+            return "failed", failed.read_text(errors="replace")
+        try:
+            fd = os.open(_lock_path(self.target), os.O_RDWR)
+        except FileNotFoundError:
+            return "failed", "the index builder was not started"
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:         # held: the builder is alive
+                try:
+                    started = json.loads(os.pread(fd, 200, 0) or b"{}").get("started")
+                except ValueError:
+                    started = None
+                return "building", max(0.0, time.time() - started) if started else None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+        if self.target.exists():            # it finished and ended since our first look
+            return "ready", None
+        _record_failure(self.target, "the index builder ended before it finished (killed?)")
+        return "failed", _failed_path(self.target).read_text(errors="replace")
+
+    def close(self) -> None:
+        """End the builder this process started (the service is stopping)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _builder_main(argv: list[str] | None = None) -> int:
+    """``python -m cec_kg.store.search --store DIR --target FILE``: build the index of an on-disk store,
+    opened read-only like the query workers do, at low priority, dying with the server that started it."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m cec_kg.store.search", description=_builder_main.__doc__)
+    parser.add_argument("--store", required=True, type=Path)
+    parser.add_argument("--target", required=True, type=Path)
+    parser.add_argument("--lock-fd", type=int, help="the lock the server took for this builder (kept open)")
+    parser.add_argument("--parent", type=int, help="the server's pid: end if it is gone")
+    args = parser.parse_args(argv)
+    if args.parent:
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)     # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != args.parent:     # the server ended before the line above
+            return 1
+    try:
+        os.nice(10)     # the service's requests come first
+    except OSError:
+        pass
+    delay = float(os.environ.get(TEST_BUILD_DELAY_ENV) or 0)
+    if delay:
+        time.sleep(delay)
+    from .embedded import EmbeddedStore
+
+    try:
+        store = EmbeddedStore.open_dir(args.store)
+        seconds = build(store, args.target)
+    except Exception as e:  # noqa: BLE001 - whatever stopped the build is what /search must say
+        _record_failure(args.target, f"{type(e).__name__}: {e}")
+        return 1
+    _lock_path(args.target).unlink(missing_ok=True)     # no longer needed: the index is there
+    print(f"cec-kg: search index built in {seconds:.1f} s ({args.target})", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_builder_main())

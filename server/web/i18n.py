@@ -509,6 +509,25 @@ STRINGS: dict[str, dict[str, str]] = {
     # issue 10, item 7 + browser tests (helper 10d): the header's search names itself (one search
     # landmark per name: the home and search pages have their own form).
     "search_site": {"en": "Search the site", "es": "Buscar en el sitio", "fr": "Rechercher dans le site"},
+    # -- Issue 11, item 3 (helper open): /search while the index of a new on-disk store is built --
+    "Search unavailable": {"en": "Search unavailable", "es": "Búsqueda no disponible", "fr": "Recherche indisponible"},
+    "search_building": {"en": "The search index of this data is being built (for {seconds} s so far); search will "
+                              "work as soon as it is ready. The rest of the service, pages and SPARQL, answers "
+                              "meanwhile: retry in a moment.",
+                        "es": "Se está construyendo el índice de búsqueda de estos datos (desde hace {seconds} s); la "
+                              "búsqueda funcionará en cuanto esté listo. El resto del servicio, páginas y SPARQL, "
+                              "responde mientras tanto: vuelva a intentarlo en un momento.",
+                        "fr": "L'index de recherche de ces données est en cours de construction (depuis {seconds} s) ; "
+                              "la recherche fonctionnera dès qu'il sera prêt. Le reste du service, pages et SPARQL, "
+                              "répond entre-temps : réessayez dans un instant."},
+    "search_failed": {"en": "The search index could not be built from the store ({reason}). The rest of the service, "
+                            "pages and SPARQL, answers as usual; restarting the service builds the index again.",
+                      "es": "No se pudo construir el índice de búsqueda a partir del almacén ({reason}). El resto del "
+                            "servicio, páginas y SPARQL, responde con normalidad; al reiniciar el servicio se vuelve "
+                            "a construir el índice.",
+                      "fr": "L'index de recherche n'a pas pu être construit à partir de l'entrepôt ({reason}). Le reste "
+                            "du service, pages et SPARQL, répond normalement ; redémarrer le service reconstruit "
+                            "l'index."},
 }
 
 # Labels of the reused standard terms the pages show, for when the vocabulary itself does not label

@@ -14,11 +14,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, request
 
 from ..graph.queries import expand
-from ..problems import Problem
+from ..problems import Problem, problem_response
 from ..protocol.http import document_response, license_iri
 from ..protocol.negotiation import negotiate
-from ..store import get_search, get_store
-from .i18n import choose_lang, format_number, pick_label, sort_key
+from ..store import SearchUnavailable, get_search, get_store
+from .errors import html_response
+from .i18n import choose_lang, format_number, pick_label, sort_key, t
 from .pages import Labeller, href_for, render_page
 
 bp = Blueprint("search", __name__)
@@ -50,10 +51,10 @@ def search():
     except ValueError:
         limit = PAGE_SIZE
     types = _types_arg()
-    index = get_search()
-    if index is None:
-        raise Problem(503, "Search unavailable", "the search index could not be built from the store; retry later.",
-                      {"Retry-After": "30"})
+    try:
+        index = get_search()
+    except SearchUnavailable as e:
+        return _unavailable(e, lang, media_type)
     if q:
         hits, facets, total = index.search(q, lang=lang, types=types, limit=limit, offset=(page - 1) * limit)
     elif types:                 # no text: every thing of these types (the home page's "and N more")
@@ -97,6 +98,23 @@ def search():
                        lang_field=lang if explicit else None, license=license_iri(),
                        version=get_store().content_hash())
     return document_response(body, "text/html", content_language=lang, vary="Accept, Accept-Language", max_age=60)
+
+
+def _unavailable(e: SearchUnavailable, lang: str, media_type: str):
+    """503 with Retry-After while the index is being built (shorter at first: small stores build in
+    seconds) or when it could not be; in the reader's language on the HTML page."""
+    retry = 5 if e.state == "building" and (e.seconds or 0) < 30 else 30
+    headers = {"Retry-After": str(retry), "Cache-Control": "no-store"}
+    if media_type == "text/html":
+        if e.state == "building":
+            detail = t("search_building", lang).format(seconds=format_number(f"{e.seconds or 0:.0f}", lang))
+        else:
+            detail = t("search_failed", lang).format(reason=e.reason)
+        return html_response(503, "Search unavailable", detail, headers, translated=True)
+    extra = {"search_index": e.state}
+    if e.seconds is not None:
+        extra["building_seconds"] = round(e.seconds, 1)
+    return problem_response(503, "Search unavailable", f"{e}; retry in {retry} s.", headers, **extra)
 
 
 # Types every thing has by entailment or by reuse: no use as a facet.
