@@ -16,7 +16,10 @@ $(BIN)/cec-kg: pyproject.toml
 	@touch $@
 	@echo "==> installed: $$($(BIN)/cec-kg --version | head -1)"
 
+# The package's bytecode, as an installed package has it: where PYTHONDONTWRITEBYTECODE is set, every
+# start would otherwise compile each of its modules again (measured 0.15-0.35 s of a 0.8 s start).
 setup: $(BIN)/cec-kg
+	@$(BIN)/python -m compileall -q server
 
 serve: setup
 	@echo "==> serving the CEC graph on http://$(HOST):$(PORT)/ (validated first; Ctrl-C stops it)"

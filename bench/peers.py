@@ -33,6 +33,7 @@ Each peer runs in its own process group; ``stop()`` ends that group only (by its
 """
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -51,6 +52,8 @@ from . import virtuoso as virtuoso_setup
 
 VENV_BIN = Path(sys.executable).parent
 READY_QUERY = "ASK { ?s ?p ?o }"
+READY_POLL = 0.02               # s between two readiness polls (wait_ready)
+READY_REQUEST_TIMEOUT = 5.0     # s a readiness request may take once a connection is accepted
 
 
 def free_port() -> int:
@@ -147,7 +150,8 @@ class Peer:
     checked: bool = True  # False for the HTTP-layer ceilings, which answer every query the same way
     process: subprocess.Popen | None = None
     store_dir: Path | None = None     # disk storage: the store this peer's loader makes
-    loading: dict = field(default_factory=dict)   # load_s, optimize_s, store_bytes, ready_s, memory_peak
+    # load_s, optimize_s, store_bytes, ready_s, search_index_s (ours: the index built after ready), memory_peak
+    loading: dict = field(default_factory=dict)
     source: Path | None = None        # the file this peer serves
 
     def prepare(self, data: Path) -> None:
@@ -170,7 +174,12 @@ class Peer:
         )
 
     def wait_ready(self, timeout: float) -> None:
-        """Poll the endpoint with a trivial ASK until it answers 200, the process dies, or time runs out."""
+        """Poll the endpoint with a trivial ASK until it answers 200, the process dies, or time runs out.
+
+        Every peer alike: a new request every ``READY_POLL`` s while nothing listens (a refused
+        connection costs nothing), each given ``READY_REQUEST_TIMEOUT`` s; a request the server
+        accepted but has not answered yet is waited for, not abandoned, so "ready s" is when the first
+        answer arrived, within ``READY_POLL``, not a multiple of the poll interval."""
         deadline = time.monotonic() + timeout
         url = f"{self.endpoint}?query={quote(READY_QUERY)}"
         last = "no answer yet"
@@ -179,7 +188,7 @@ class Peer:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
             try:
                 req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
-                with urllib.request.urlopen(req, timeout=5) as resp:
+                with urllib.request.urlopen(req, timeout=READY_REQUEST_TIMEOUT) as resp:
                     if resp.status == 200:
                         return
                     last = f"HTTP {resp.status}"
@@ -187,7 +196,7 @@ class Peer:
                 last = f"HTTP {e.code}"
             except OSError as e:
                 last = str(e)
-            time.sleep(0.3)
+            time.sleep(READY_POLL)
         raise TimeoutError(f"{self.name} not ready at {url} after {timeout:.0f}s ({last}); see {self.log_path}")
 
     def load(self, data: Path) -> None:
@@ -222,6 +231,26 @@ class OursPeer(Peer):
         self.loading["load_s"] = round(timed([str(VENV_BIN / "cec-kg"), "load", "--store", str(self.store_dir),
                                               str(data)], self.log_path.with_suffix(".load.log")), 2)
         self.loading["store_bytes"] = dir_bytes(self.store_dir)
+
+    def load(self, data: Path) -> None:
+        """A new on-disk store answers queries at once while its search index is built in the background:
+        wait for the index (the search mix needs it), and say how long it took after "ready"."""
+        started = time.monotonic()
+        deadline = started + 900
+        state: dict = {}
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/health", timeout=10) as resp:
+                    state = json.loads(resp.read()).get("search_index") or {}
+            except (OSError, ValueError) as e:
+                state = {"status": "unknown", "error": str(e)}
+            if state.get("status") != "building":
+                break
+            time.sleep(0.1)
+        if state.get("status") == "failed":
+            raise RuntimeError(f"{self.name}: the search index was not built: {state.get('error')}; "
+                               f"see {self.log_path}")
+        self.loading["search_index_s"] = round(time.monotonic() - started, 2)
 
 
 class OxigraphPeer(Peer):

@@ -243,7 +243,9 @@ def run_dataset(ds: datasets.Dataset, args, mix_names: list[str], server_names: 
                 continue
             loaded = f", loaded with cec-kg load --backend in {peer.loading['load_s']:.1f} s" \
                 if "load_s" in peer.loading and peer.name in BACKEND_SERVERS else ""
-            print(f"   {peer.name} ready at {peer.endpoint} ({peer.loading['ready_s']:.1f} s after start{loaded})",
+            if peer.loading.get("search_index_s"):
+                loaded += f", search index {peer.loading['search_index_s']:.1f} s later"
+            print(f"   {peer.name} ready at {peer.endpoint} ({peer.loading['ready_s']:.2f} s after start{loaded})",
                   flush=True)
         for mix in mix_names:
             try:

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import icu      # PyICU (the pyicu-wheels distribution): collation
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel import units as babel_units
@@ -807,13 +806,14 @@ _COLLATORS: dict[str, object] = {}
 
 
 def warm() -> None:
-    """Load the CLDR data and the collators of the three languages now (at start-up), not on the first
-    page a reader asks for."""
+    """Load the CLDR data of the three languages now (at start-up, before the serving processes are
+    forked: they share it), not on the first page a reader asks for. The collators (``sort_key``) are
+    made on first use: PyICU's import alone is 15-100 ms (its data, cold or warm) on the way to the
+    first answer, and no SPARQL answer needs it."""
     for lang in LANGS:
         format_number(1234.5, lang)
         format_size(1234, lang)
         format_date("2000-01-01", XSD + "date", lang)
-        sort_key("a", lang)
 
 
 def sort_key(text: str, lang: str) -> bytes:
@@ -822,6 +822,8 @@ def sort_key(text: str, lang: str) -> bytes:
     letter after z). Use it for every list of labels a page shows."""
     collator = _COLLATORS.get(lang)
     if collator is None:
+        import icu      # PyICU (the pyicu-wheels distribution): imported by the first page that sorts (see warm)
+
         collator = _COLLATORS[lang] = icu.Collator.createInstance(icu.Locale(LOCALES.get(lang, DEFAULT_LANG)))
     return collator.getSortKey(text)
 
