@@ -536,6 +536,25 @@ def test_first_start_answers_at_once_while_the_index_is_built(start_server, geo_
         assert search(server, "alamo")["hits"][0]["iri"] == "http://example.org/geo/a", \
             "an index of another version of the build was read"
     assert search_index_state(server)["status"] == "ready"
+    deadline = time.monotonic() + 10
+    while index_builders(server) and time.monotonic() < deadline:      # the builder ends (after its rename)
+        time.sleep(0.05)
+    assert not index_builders(server), "the builder did not end once the index was there"
+    time.sleep(1)
+    assert not zombie_children(server.proc.pid), "the finished builder is left a zombie"
+
+
+def zombie_children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] == b"Z" and int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
 
 
 def test_killed_index_builder_is_reported(start_server, geo_file, tmp_path):

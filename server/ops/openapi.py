@@ -252,14 +252,15 @@ def build(cfg, origin: str) -> dict:
             parameters=[_path("filename", "the file", "style.css")], tags=["Pages"], operation_id="static")},
         "/search": {"get": _op("Search names, titles and abbreviations", "Every label, name, title and "
                                "abbreviation in en/es/fr, case- and accent-insensitive, ranked exact, prefix, word, "
-                               "close spelling; HTML or JSON.", {
+                               "close spelling; HTML or JSON. 503 with Retry-After while the index of a new on-disk "
+                               "store is being built (search_index: building) or if it could not be (failed).", {
             "200": _ok("the hits, with type facets", ["text/html", "application/json"])},
             parameters=[_query("q", "what to look for"), _query("type", "only things of this class (a CURIE or IRI; "
                                                                 "repeatable)"),
                         _query("page", "page of hits, from 1", {"type": "integer", "minimum": 1}),
                         _query("limit", "hits per page (at most 100)", {"type": "integer", "minimum": 1}),
                         FORMAT, LANG],
-            problems=("400", "406"), tags=["Pages"], operation_id="search")},
+            problems=("400", "406", "503"), tags=["Pages"], operation_id="search")},
         "/publications": {"get": _op("The publications library", "Factual records and Article 13 reports, "
                                      "filtered and sorted, with a timeline per year; HTML or JSON.", {
             "200": _ok("the publications", ["text/html", "application/json"])},
@@ -322,7 +323,11 @@ def build(cfg, origin: str) -> dict:
                     "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
                     "backend": {"type": "string", "enum": ["embedded", "remote"]},
                     "triples": {"type": ["integer", "null"]}, "content_hash": {"type": "string"},
-                    "error": {"type": "string"}, "pid": {"type": "integer"}}, "additionalProperties": True},
+                    "error": {"type": "string"}, "pid": {"type": "integer"},
+                    "search_index": {"type": "object", "required": ["status"], "properties": {
+                        "status": {"type": "string", "enum": ["ready", "building", "failed", "not built"]},
+                        "seconds": {"type": ["number", "null"]}, "entries": {"type": "integer"},
+                        "error": {"type": "string"}}}}, "additionalProperties": True},
             },
             "responses": {f"Problem{code}": _problem_response(code) for code in PROBLEMS},
             "headers": {

@@ -82,7 +82,7 @@ def serve(args) -> int:
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
 
-    from ..store import close_search
+    from ..store import close_search, reap_search_builder
     from .app import create_app
     from .front import HEADER_BUFFER_BYTES
     from .server import PortInUse, Server, bind, die_with_parent
@@ -122,7 +122,8 @@ def serve(args) -> int:
         return 2
     store = app.extensions["cec_kg.store"]
     if getattr(store, "pool", None) is not None:
-        store.pool.watch()          # a killed query-process spawner is started again
+        # A killed query-process spawner is started again; a finished index builder is collected.
+        store.pool.watch(also=lambda: reap_search_builder(app))
     # Everything made so far (modules, the app, the loaded graph's Python side) lives as long as the
     # server: keep it out of the cyclic garbage collector, whose full collections walked all of it
     # (~40,000 objects, tens of ms) every few hundred requests, and whose bookkeeping writes would

@@ -3,8 +3,10 @@
 Owns the embedded (pyoxigraph, in memory or on disk) and remote (any SPARQL 1.1 endpoint) backends,
 the killable query workers (``executor``), the guard that inspects a query before it runs (``guard``)
 and proves some queries bounded enough to run in process (``bounded``), result serialisation with the row and byte caps (``results``; places as KML/GeoJSON: ``geo``), the
-search index of every label (``search``), and opening the store a configuration asks for
-(``loading``). Views reach the open store through ``get_store()`` only (the index: ``get_search()``).
+search index of every label (``search``: built before serving, or in the background over a new
+on-disk store), and opening the store a configuration asks for (``loading``). Views reach the open
+store through ``get_store()`` only (the index: ``get_search()``, which raises ``SearchUnavailable``
+while the index is being built or when it could not be; ``search_state()`` for ``/health``).
 
 May import: ``cec_kg.graph``, ``cec_kg.problems``.
 """
@@ -101,6 +103,14 @@ def search_state() -> dict:
             return {"status": "building", "seconds": None if e.seconds is None else round(e.seconds, 1)}
         return {"status": "failed", "error": e.reason}
     return {"status": "ready", "entries": index.entries}
+
+
+def reap_search_builder(app: Flask) -> None:
+    """Collect the exit status of the index's builder once it ends, if this process started one (called
+    by the server process's watcher: that process serves no requests, granian's workers do)."""
+    reap = getattr(app.extensions.get(SEARCH), "reap", None)
+    if reap is not None:
+        reap()
 
 
 def close_search(app: Flask) -> None:

@@ -36,6 +36,7 @@ import struct
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -379,10 +380,11 @@ class QueryPool:
     def restarts(self) -> int:
         return struct.unpack_from("<q", self._shared, 8)[0]
 
-    def watch(self, interval: float = 0.2) -> None:
+    def watch(self, interval: float = 0.2, also: Callable[[], object] | None = None) -> None:
         """In the process that made the pool (before it starts serving): restart the zygote whenever it
         ends (killed, e.g. by the OOM killer), from a thread kept for the purpose. A zygote dies with the
-        thread that forked it (PR_SET_PDEATHSIG): this one never ends while the pool is open."""
+        thread that forked it (PR_SET_PDEATHSIG): this one never ends while the pool is open. ``also`` is
+        called on every round (the server's other chores: collecting the search index builder's exit)."""
         if os.getpid() != self.owner:
             return
 
@@ -396,6 +398,8 @@ class QueryPool:
                     log.warning("the query-process spawner %s ended; starting another", self.zygote_pid)
                     self._start_zygote()
                     struct.pack_into("<q", self._shared, 8, self.restarts + 1)
+                if also is not None:
+                    also()
                 time.sleep(interval)
 
         threading.Thread(target=loop, name="query-spawner-watch", daemon=True).start()

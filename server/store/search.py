@@ -1,9 +1,18 @@
 """Full-text search over every label, name, title and abbreviation: SQLite FTS5 (standard library).
 
-The index is built when the store is loaded (``store.init_app``), from the store itself through SPARQL,
-so it works the same over the embedded store and a remote ``--backend``. It is written once per
-content hash to ``build/search/{hash}.sqlite`` (atomically: several processes may start together) and
-every serving process reads it through its own connection.
+The index is built from the store itself through SPARQL, so it works the same over the embedded store
+and a remote ``--backend``. It is written once per content hash and version of ``build``
+(``INDEX_VERSION``, bumped when ``build`` changes) to ``build/search/{hash}-v{version}.sqlite``,
+atomically (a temporary file renamed into place: several processes may build together; the temporary
+files of dead builders are removed), and every serving process reads it through its own connection.
+
+When: over the in-memory graph (``--data``, the CEC graph: small) and a remote backend, when the store is
+loaded (``store.init_app``), before the service listens. Over an on-disk store (``--store DIR``: millions
+of triples, seconds to minutes) the service listens at once and ``BackgroundIndex`` starts a builder
+process (``python -m cec_kg.store.search``: the store opened read-only, at low priority, killed with the
+server), one per index however many workers or servers wait for it (a lock it holds while it lives);
+each serving process picks the file up when it appears, and until then ``/search`` answers 503 saying
+the index is being built, or why it was not (``store.SearchUnavailable``).
 
 Matching is case- and accent-insensitive: labels and queries are folded the same way (NFKD, combining
 marks dropped, case-folded, punctuation to spaces), so ``mexico`` finds México and ``commission de
@@ -475,6 +484,11 @@ class BackgroundIndex:
             return "ready", None
         _record_failure(self.target, "the index builder ended before it finished (killed?)")
         return "failed", _failed_path(self.target).read_text(errors="replace")
+
+    def reap(self) -> None:
+        """Collect the exit status of the builder this process started, once it has ended (no zombie)."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.poll()
 
     def close(self) -> None:
         """End the builder this process started (the service is stopping)."""

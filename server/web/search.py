@@ -1,6 +1,7 @@
 """``/search?q=``: every label, name, title and abbreviation, in HTML (a page with type facets) or JSON.
 
-The index (``store.search``) is built when the store is loaded; this module asks it and shows the
+The index (``store.search``) is built when the store is loaded (over a new on-disk store: in the
+background, and until it is there this answers 503 saying so); this module asks it and shows the
 hits: each entity under its label in the reader's language (and the label that matched, when it is
 another), its types as facets (``?type=`` keeps one type; several may be given), ranked exact,
 prefix, word, fuzzy. ``format=json`` (or ``Accept: application/json``) gives the same for machines
