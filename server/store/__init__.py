@@ -30,13 +30,14 @@ class SearchUnavailable(StoreFailure):
 
     title = "Search unavailable"
 
-    def __init__(self, state: str, seconds: float | None = None, reason: str | None = None):
+    def __init__(self, state: str, seconds: float | None = None, reason: str | None = None,
+                 remedy: str = "restarting the service builds it again"):
         self.state, self.seconds, self.reason = state, seconds, reason
         if state == "building":
             so_far = f" (for {seconds:.0f} s so far)" if seconds is not None else ""
             text = f"the search index of this data is being built{so_far}; the rest of the service answers meanwhile"
         else:
-            text = f"the search index could not be built from the store: {reason or 'unknown reason'}"
+            text = f"the search index could not be built from the store: {reason or 'unknown reason'}; {remedy}"
         super().__init__(text)
 
 
@@ -88,7 +89,8 @@ def get_search():
     if index is None:
         index = current_app.extensions[SEARCH] = _open_search(get_store())
         if index is None:
-            raise SearchUnavailable("failed", reason="the store did not answer the index's queries; retry later")
+            raise SearchUnavailable("failed", reason="the store did not answer the index's queries",
+                                    remedy="a later search tries again")
     return index
 
 

@@ -415,9 +415,10 @@ class BackgroundIndex:
     meanwhile. Started by ``start``; the process that started the builder ends it with ``close``.
     """
 
-    def __init__(self, target: Path, process=None):
+    def __init__(self, target: Path, process=None, error: str | None = None):
         self.target = target
         self.process = process
+        self.error = error          # why no builder could be started (e.g. the build directory is read-only)
 
     @classmethod
     def start(cls, store_dir: Path, target: Path) -> "BackgroundIndex":
@@ -427,8 +428,12 @@ class BackgroundIndex:
         import subprocess
         import sys
 
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(_lock_path(target), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(_lock_path(target), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            log.error("cec-kg: the search index cannot be built in %s: %s; /search answers 503", target.parent, e)
+            return cls(target, error=f"cannot write to {target.parent}: {e.strerror or e}")
         try:
             for _ in range(LOCK_TRIES):     # a serving process may hold it for a moment (``state``)
                 try:
@@ -461,6 +466,8 @@ class BackgroundIndex:
 
         if self.target.exists():
             return "ready", None
+        if self.error:
+            return "failed", self.error
         failed = _failed_path(self.target)
         if failed.exists():
             return "failed", failed.read_text(errors="replace")

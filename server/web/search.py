@@ -115,7 +115,8 @@ def _unavailable(e: SearchUnavailable, lang: str, media_type: str):
     extra = {"search_index": e.state}
     if e.seconds is not None:
         extra["building_seconds"] = round(e.seconds, 1)
-    return problem_response(503, "Search unavailable", f"{e}; retry in {retry} s.", headers, **extra)
+    detail = f"{e}; retry in {retry} s." if e.state == "building" else f"{e}."
+    return problem_response(503, "Search unavailable", detail, headers, **extra)
 
 
 # Types every thing has by entailment or by reuse: no use as a facet.
