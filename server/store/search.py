@@ -449,9 +449,9 @@ class BackgroundIndex:
             _failed_path(target).unlink(missing_ok=True)
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps({"started": time.time()}).encode(), 0)
-            process = subprocess.Popen(
+            process = subprocess.Popen(     # inherits the locked descriptor, and keeps it open while it lives
                 [sys.executable, "-m", "cec_kg.store.search", "--store", str(store_dir), "--target", str(target),
-                 "--lock-fd", str(fd), "--parent", str(os.getpid())],
+                 "--parent", str(os.getpid())],
                 pass_fds=(fd,), stdin=subprocess.DEVNULL)
         finally:
             os.close(fd)        # the builder holds the lock now (or nobody does)
@@ -473,7 +473,9 @@ class BackgroundIndex:
             return "failed", failed.read_text(errors="replace")
         try:
             fd = os.open(_lock_path(self.target), os.O_RDWR)
-        except FileNotFoundError:
+        except FileNotFoundError:           # removed by a builder that has just finished, or never made
+            if self.target.exists():
+                return "ready", None
             return "failed", "the index builder was not started"
         try:
             try:
@@ -514,14 +516,15 @@ def _builder_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cec_kg.store.search", description=_builder_main.__doc__)
     parser.add_argument("--store", required=True, type=Path)
     parser.add_argument("--target", required=True, type=Path)
-    parser.add_argument("--lock-fd", type=int, help="the lock the server took for this builder (kept open)")
     parser.add_argument("--parent", type=int, help="the server's pid: end if it is gone")
     args = parser.parse_args(argv)
     if args.parent:
         try:
             import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)     # PR_SET_PDEATHSIG
+            from .executor import PR_SET_PDEATHSIG
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass
         if os.getppid() != args.parent:     # the server ended before the line above
