@@ -242,12 +242,14 @@ def markdown(run: dict) -> str:
     if not_run:
         parts += ["## Not run", ""] + [f"- {d}: {n}: {why}" for d, n, why in not_run] + [""]
     if run.get("datasets"):
-        head = ("dataset", "triples", "system", "load s", "optimize s", "store MiB", "ready s", "memory MiB (PSS)")
+        head = ("dataset", "triples", "system", "load s", "optimize s", "store MiB", "ready s", "search index s",
+                "memory MiB (PSS)")
         body = []
         for ds in run["datasets"]:
             for name, s in ds.get("systems", {}).items():
                 body.append([ds["name"], f"{ds['triples']:,}", name, _num(s.get("load_s")), _num(s.get("optimize_s")),
-                             _num(s.get("store_bytes"), 2**20), _num(s.get("ready_s")), _num(s.get("memory_peak"), 2**20)])
+                             _num(s.get("store_bytes"), 2**20), _num(s.get("ready_s")), _num(s.get("search_index_s")),
+                             _num(s.get("memory_peak"), 2**20)])
         parts += ["## Load, open and memory", "", markdown_table(head, body), ""]
     for b in run["blocks"]:
         title = f"{b['dataset']} ({b['triples']:,} triples) / {b['mix']} / {b.get('mode', 'unseen')}"
