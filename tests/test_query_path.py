@@ -386,6 +386,49 @@ def test_guard_leaves_the_rest_to_workers(query):
     assert guard.inspect(PREFIX + query, max_bytes=65536).plan is None
 
 
+class CountingStore:
+    """A pyoxigraph store that counts the calls the bounded proof makes on it."""
+
+    def __init__(self, store):
+        self.store, self.calls = store, 0
+
+    def quads_for_pattern(self, *args):
+        self.calls += 1
+        return self.store.quads_for_pattern(*args)
+
+    def query(self, *args, **kwargs):
+        self.calls += 1
+        return self.store.query(*args, **kwargs)
+
+
+@pytest.mark.parametrize("first, again, within", [
+    # another page of the class, another text: the class's members and their names are counted once
+    ("SELECT ?s ?n WHERE { ?s a ex:Person ; ex:name ?n } ORDER BY ?n ?s LIMIT 2",
+     "CONSTRUCT { ?s ex:name ?n } WHERE { { SELECT ?s ?n WHERE { ?s a ex:Person ; ex:name ?n } ORDER BY ?s LIMIT 1 } }",
+     True),
+    ("DESCRIBE ex:carol", "DESCRIBE <http://example.org/carol>", True),
+    # an over-budget anchor is remembered as over budget
+    ("SELECT ?s WHERE { ?s a ex:Big } ORDER BY ?s LIMIT 3", "SELECT ?s WHERE { ?s a ex:Big } ORDER BY DESC(?s)", False),
+    ("SELECT ?o WHERE { ex:linker ?l ?h . ?h ex:p ?o } ORDER BY ?o LIMIT 3",
+     "SELECT ?h ?o WHERE { ex:linker ?l ?h . ?h ex:p ?o } ORDER BY ?h", False),
+])
+def test_bounded_proof_counts_an_anchor_once(data_dir, first, again, within):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    for f in sorted(data_dir.iterdir()):
+        store.load(path=str(f), format=ox.RdfFormat.from_extension(f.suffix[1:]))
+    counting, counts = CountingStore(store), bounded.Counts()
+    first_plan, again_plan = (guard.inspect(PREFIX + q, max_bytes=65536).plan for q in (first, again))
+    assert bounded.within_budget(counting, first_plan, None, counts) is within
+    made = counting.calls
+    assert made > 0
+    assert bounded.within_budget(counting, again_plan, None, counts) is within
+    assert counting.calls == made, "the second query's anchor was counted again"
+    # without the counts kept, the same verdict from the store itself
+    assert bounded.within_budget(store, again_plan, None) is within
+
+
 # -- caches: what is asked again is replayed; what is asked once costs nothing ---------------------------
 @pytest.fixture(scope="module")
 def cached_server(start_server, data_dir):

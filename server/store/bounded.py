@@ -25,7 +25,8 @@ queries, that evaluation cannot run away, so the store may evaluate them in proc
    with the store's index (each count stops at ``BUDGET``), hops per anchor row, and the product
    (joins) of the required parts, times each OPTIONAL's, must stay within ``BUDGET`` rows; for
    DESCRIBE, the size of each resource's description (its triples and, recursively, those of the
-   blank nodes it points to).
+   blank nodes it points to). The store a server serves never changes, so each count is made once
+   and kept (``Counts``): the next query anchored at the same class or entity is proven without one.
 
 Everything else, and anything over budget, runs in a killable worker. A query accepted here does at
 most ``BUDGET`` rows' worth of index lookups, sorting and serialising: microseconds to milliseconds.
@@ -229,24 +230,51 @@ def _anchor(patterns: list, streams: bool = False) -> Plan | None:
     return Plan(patterns=tuple(anchored), hops=tuple(hops), streams=streams)
 
 
-def within_budget(store, plan: Plan, graph) -> bool:
+class Counts(dict):
+    """What ``within_budget`` counted on one store, kept: the store a server serves is read-only, so a
+    count never changes while it is open. A class's members or an entity's triples are counted once,
+    then each query anchored there (a page of the class, its export, a join from it, a DESCRIBE) is
+    proven bounded without a scan. Measured on the CEC graph's graph mix: the proof was ~0.6 ms of the
+    ~2 ms each request cost the serving process. Keys are IRIs (a few hundred bytes an entry: a few MiB
+    at most per process); past ``MAX_ENTRIES`` it starts again empty."""
+
+    MAX_ENTRIES = 20_000
+
+    def get_or_count(self, key: tuple, count):
+        value = self.get(key)
+        if value is None:
+            if len(self) >= self.MAX_ENTRIES:
+                self.clear()
+            value = self[key] = count()
+        return value
+
+
+def within_budget(store, plan: Plan, graph, counts: Counts | None = None) -> bool:
     """Count, with the store's indexes, what the plan's patterns match (each count stops at BUDGET):
-    True when the rows the query can produce (joins multiply) stay within ``BUDGET``."""
+    True when the rows the query can produce (joins multiply) stay within ``BUDGET``. ``counts``: the
+    counts made before on this (unchanging) store, reused and added to."""
     import pyoxigraph as ox
 
+    if counts is None:
+        counts = Counts()
     node = ox.NamedNode
+    union = graph is None
     if plan.describe:
-        return _descriptions_within(store, [node(i) for i in plan.describe], graph)
+        return counts.get_or_count(("describe", plan.describe, union), lambda: _descriptions_within(
+            store, [node(i) for i in plan.describe], graph))
     hops_of: dict[int, list] = {}
     for anchor, predicate, group in plan.hops:
-        hops_of.setdefault(anchor, []).append((node(predicate) if predicate else None, group))
+        hops_of.setdefault(anchor, []).append((predicate, group))
     required, optional = 1, {}
     for idx, ((s, p, o), group) in enumerate(plan.patterns):
-        rows = _matches(store, node(s) if s else None, node(p) if p else None, node(o) if o else None, graph)
+        rows = counts.get_or_count(("matches", s, p, o, union), lambda: _matches(
+            store, node(s) if s else None, node(p) if p else None, node(o) if o else None, graph))
         if rows > BUDGET:
             return False
         if idx in hops_of:
-            rows = _hop_rows(store, (s, p, o), hops_of[idx], graph)
+            hops = tuple(hops_of[idx])
+            rows = counts.get_or_count(("hops", s, p, o, hops, union), lambda: _hop_rows(
+                store, (s, p, o), hops, graph))
             if rows > BUDGET:
                 return False
         if group == 0:
@@ -277,7 +305,7 @@ def _hop_rows(store, anchor: tuple, hops: list, graph) -> int:
     required = [f"<{s}> {verb} ?x" if s else f"?x {verb} <{o}>"]
     optional = []
     for n, (predicate, group) in enumerate(hops):
-        pattern = f"?x {f'<{predicate.value}>' if predicate is not None else f'?hp{n}'} ?ho{n}"
+        pattern = f"?x {f'<{predicate}>' if predicate is not None else f'?hp{n}'} ?ho{n}"
         (required if group == 0 else optional).append(pattern)
     where = " . ".join(required) + "".join(f" OPTIONAL {{ {x} }}" for x in optional)
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ {where} }} LIMIT {BUDGET + 1} }} }}"

@@ -46,6 +46,7 @@ class EmbeddedStore(Store):
         self.merged = merged            # the default graph already holds the merge of every graph
         self.pool: QueryPool | None = None
         self.in_process = 0             # queries evaluated in this process (proven bounded)
+        self.counts = bounded.Counts()  # the proofs' counts: this store never changes once open
         self.triples: int | None = None  # recorded at load time (on-disk stores)
 
     @classmethod
@@ -192,7 +193,7 @@ class EmbeddedStore(Store):
                 probed = run_job(store, job, job.probe, union=union)
                 if probed.truncated or (probed.rows is not None and probed.rows <= bounded.BUDGET):
                     outcome = probed
-            elif bounded.within_budget(store, job.plan, None if union else ox.DefaultGraph()):
+            elif bounded.within_budget(store, job.plan, None if union else ox.DefaultGraph(), self.counts):
                 outcome = run_job(store, job, union=union, small=True)
             if outcome is not None:
                 self.in_process += 1
