@@ -10,11 +10,17 @@ May import: ``cec_kg.graph``, ``cec_kg.problems``.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app
+from typing import TYPE_CHECKING
 
-from ..problems import Problem
 from .base import Store
 from .executor import StoreFailure
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from ..problems import Problem
+# Flask (and ``problems``, which needs werkzeug) are imported where a request needs them, not here:
+# `cec-kg load` uses this package without them (they are ~0.25 s of a command loading a small file).
 
 EXTENSION = "cec_kg.store"
 
@@ -63,6 +69,8 @@ def _trim_heap() -> None:
 
 def get_search():
     """The search index of the served graph (``store.search.SearchIndex``), or None if it cannot be built."""
+    from flask import current_app
+
     index = current_app.extensions.get(SEARCH)
     if index is None:
         index = current_app.extensions[SEARCH] = _open_search(get_store())
@@ -71,12 +79,16 @@ def get_search():
 
 def get_store() -> Store:
     """The one accessor of the graph for request handlers."""
+    from flask import current_app
+
     return current_app.extensions[EXTENSION]
 
 
 def failure_problem(exc: StoreFailure, retry_after: int) -> Problem:
     """The answer to a store failure met outside the endpoint's own handling (pages, documents, /health
     statistics): 502 or 503 with Retry-After and what happened, never a bare 500."""
+    from ..problems import Problem
+
     detail = str(exc) or "the store did not answer in time"
     return Problem(exc.status, exc.title, f"{detail}; this is not a fault of your request: retry in "
                    f"{retry_after} s.", {"Retry-After": str(retry_after)})
