@@ -12,11 +12,17 @@ May import: ``cec_kg.graph``, ``cec_kg.problems``.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app
+from typing import TYPE_CHECKING
 
-from ..problems import Problem
 from .base import Store
 from .executor import StoreFailure
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from ..problems import Problem
+# Flask (and ``problems``, which needs werkzeug) are imported where a request needs them, not here:
+# `cec-kg load` uses this package without them (they are ~0.25 s of a command loading a small file).
 
 EXTENSION = "cec_kg.store"
 
@@ -74,6 +80,8 @@ def _open_search(store):
 def get_search():
     """The search index of the served graph (``store.search.SearchIndex``); raises ``SearchUnavailable``
     while it is being built, or when it cannot be."""
+    from flask import current_app
+
     from .search import BackgroundIndex
 
     index = current_app.extensions.get(SEARCH)
@@ -96,6 +104,8 @@ def get_search():
 
 def search_state() -> dict:
     """The search index as ``/health`` reports it: ``{"status": "ready" | "building" | "failed", …}``."""
+    from flask import current_app
+
     if current_app.extensions.get(SEARCH) is None:       # a backend that was down at start: built on a search
         return {"status": "not built", "error": "built on the first search (the backend did not answer at start)"}
     try:
@@ -124,12 +134,16 @@ def close_search(app: Flask) -> None:
 
 def get_store() -> Store:
     """The one accessor of the graph for request handlers."""
+    from flask import current_app
+
     return current_app.extensions[EXTENSION]
 
 
 def failure_problem(exc: StoreFailure, retry_after: int) -> Problem:
     """The answer to a store failure met outside the endpoint's own handling (pages, documents, /health
     statistics): 502 or 503 with Retry-After and what happened, never a bare 500."""
+    from ..problems import Problem
+
     detail = str(exc) or "the store did not answer in time"
     return Problem(exc.status, exc.title, f"{detail}; this is not a fault of your request: retry in "
                    f"{retry_after} s.", {"Retry-After": str(retry_after)})

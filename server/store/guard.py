@@ -278,7 +278,9 @@ def _inspect(text: str, all_tokens: list, max_depth: int) -> QueryInfo:
         expect_limit = False
         pending = None
     plan = None
-    if form is not None and not has_dataset and deepest <= 3 and len(toks) <= MAX_PLAN_TOKENS:
+    # Nesting: the bounded shapes hold braces 3 deep at most (a CONSTRUCT's subquery), and their FILTER and
+    # aggregate expressions a few parentheses more (``bounded.MAX_EXPRESSION_TOKENS`` tokens each).
+    if form is not None and not has_dataset and deepest <= 8 and len(toks) <= MAX_PLAN_TOKENS:
         plan = bounded.plan(toks, prefixes)
     return QueryInfo(form=form, has_dataset=has_dataset, limit=limit, depth=deepest,
                      from_graphs=tuple(from_graphs), from_named=tuple(from_named),
