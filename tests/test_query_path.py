@@ -251,10 +251,14 @@ def test_bounded_queries_take_the_reserved_lane(start_server, data_dir):
                          timeout=30)
     bounded_lookup = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT ?p ?o WHERE { ex:alice ?p ?o }"},
                                   timeout=30)
+    # proven bounded too, but with an aggregate: over budget it would fold a scan, so it is not cheap
+    fold = requests.get(server.url("/sparql"), params={"query": PREFIX + "SELECT (COUNT(*) AS ?n) WHERE { ex:alice ?p ?o }"},
+                        timeout=30)
     holder.join(30)
     assert outcome["slow"].status_code == 503, "the slow query ran out its time, holding the heavy thread"
     assert heavy.status_code == 503 and heavy.json().get("limit") == "heavy-queries", heavy.text[:300]
     assert bounded_lookup.status_code == 200, bounded_lookup.text[:300]
+    assert fold.status_code == 503 and fold.json().get("limit") == "heavy-queries", fold.text[:300]
 
 
 @pytest.mark.live

@@ -298,8 +298,13 @@ def result_response(cfg, entry: dict, tag: str, is_get: bool, use_gzip: bool) ->
 def lane_of(info: guard.QueryInfo, cfg) -> str:
     """``cheap`` for what is cheap by its shape (ASK, a lookup with a small outer LIMIT, a query the guard
     proves bounded: ``store.bounded``, e.g. an entity's properties without a LIMIT), else ``heavy``. A
-    cheap query that runs long anyway leaves the lane after ``CHEAP_QUERY_SECONDS`` (``admitted``)."""
-    if (info.form == "ASK" or info.plan is not None
+    cheap query that runs long anyway leaves the lane after ``CHEAP_QUERY_SECONDS`` (``admitted``).
+
+    A plan with FILTERs or aggregates (``folds``) does not make a query cheap: over budget it is a scan
+    and a fold of everything its pattern matches (a class summary at 1M triples: ~0.1 s; a label search
+    with FILTER, a scan of every label), which the reserved lane is not for; within budget it runs in
+    process whatever its lane."""
+    if (info.form == "ASK" or (info.plan is not None and not info.plan.folds)
             or (info.limit is not None and info.limit <= int(cfg["CHEAP_MAX_LIMIT"]))):
         return "cheap"
     return "heavy"

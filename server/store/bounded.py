@@ -40,7 +40,7 @@ most ``BUDGET`` rows' worth of index lookups, sorting and serialising: microseco
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 # Rows a query evaluated in process may produce. In process saves a worker round trip (~1 ms), which
@@ -66,6 +66,7 @@ class Plan:
     hops: tuple = ()
     describe: tuple = ()
     streams: bool = False       # a SELECT without ORDER BY or DISTINCT: rows come as the indexes give them
+    folds: bool = False         # FILTERs or aggregates: cheap once proven, but a whole scan when not
 
 
 # The shape, checked on a string with one character per token (``_encode``): keywords in lower case
@@ -192,9 +193,10 @@ def plan(toks: list, prefixes: dict) -> Plan | None:
         return None         # CONSTRUCT WHERE takes a plain basic graph pattern
     # A FILTER may drop every row the engine reads, and an aggregate reads them all before its first:
     # an appended LIMIT stops neither, so their patterns are counted first (``within_budget``).
-    streams = (which == "select" and "r" not in codes[:start] and "O" not in codes[end:]
-               and not any(c in codes for c in "EPg"))
-    return _anchor(patterns, streams)
+    folds = any(c in codes for c in "EPg")
+    streams = which == "select" and "r" not in codes[:start] and "O" not in codes[end:] and not folds
+    made = _anchor(patterns, streams)
+    return replace(made, folds=True) if made is not None and folds else made
 
 
 class _NotBounded(Exception):

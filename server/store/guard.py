@@ -182,7 +182,7 @@ def _fill(plan: bounded.Plan, values: list) -> bounded.Plan:
 
     return bounded.Plan(patterns=tuple(((real(s), real(p), real(o)), g) for (s, p, o), g in plan.patterns),
                         hops=tuple((i, real(p), g) for i, p, g in plan.hops),
-                        describe=tuple(real(i) for i in plan.describe), streams=plan.streams)
+                        describe=tuple(real(i) for i in plan.describe), streams=plan.streams, folds=plan.folds)
 
 
 def _inspect(text: str, all_tokens: list, max_depth: int) -> QueryInfo:
