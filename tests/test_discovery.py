@@ -65,6 +65,32 @@ def test_counts_are_computed_from_the_graph(void, live_server, session):
                                               "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }")
 
 
+def test_whole_store_figures_are_kept_per_content(start_server, tmp_path):
+    """VoID's counts are computed once per content and kept on disk: a second server over the same data
+    serves what the first computed (seen here by changing the kept file) instead of counting again."""
+    data = tmp_path / "small.ttl"
+    data.write_text("<https://w3id.org/cec-kg/id/organization/x> a <http://example.org/C> ;\n"
+                    "  <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .\n", encoding="utf-8")
+    env = {"CEC_KG_BUILD": str(tmp_path / "build")}
+
+    def declared(server) -> tuple[int, int]:
+        r = requests.get(server.url("/dataset"), headers={"Accept": "text/turtle"}, timeout=60)
+        assert r.status_code == 200, r.text[:300]
+        g = Graph().parse(data=r.content, format="turtle")
+        return int(g.value(DATASET, VOID.triples)), int(g.value(DATASET, VOID.entities))
+
+    first = start_server("--data", str(data), "--workers", "1", env=env)
+    assert declared(first) == (2, 1)
+    first.stop()
+    kept = list((tmp_path / "build" / "figures").glob("*-stats-*.json"))
+    assert len(kept) == 1, kept
+    figures = json.loads(kept[0].read_text())
+    assert (figures["triples"], figures["entities"]) == (2, 1)
+    kept[0].write_text(json.dumps({**figures, "triples": 123456}))
+    second = start_server("--data", str(data), "--workers", "1", env=env)
+    assert declared(second) == (123456, 1)
+
+
 def test_class_and_property_partitions(void, live_server, session):
     parts = {void.value(p, VOID["class"]): int(void.value(p, VOID.entities))
              for p in void.objects(DATASET, VOID.classPartition)}

@@ -53,20 +53,21 @@ def statistics() -> dict:
     def compute():
         row = next(iter(d.run("ld-counts")))
         return {k: int(row[k].value) for k in ("triples", "entities", "classes", "properties", "sources")}
-    return d.memo(("stats",), compute)
+    return d.persisted("stats", ("ld-counts",), compute)
 
 
 def partitions() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     def compute():
-        classes = [(r["class"].value, int(r["entities"].value)) for r in d.run("ld-class-partitions")
+        classes = [[r["class"].value, int(r["entities"].value)] for r in d.run("ld-class-partitions")
                    if isinstance(r["class"], ox.NamedNode)]
-        props = [(r["property"].value, int(r["triples"].value)) for r in d.run("ld-property-partitions")]
-        return classes, props
-    return d.memo(("partitions",), compute)
+        props = [[r["property"].value, int(r["triples"].value)] for r in d.run("ld-property-partitions")]
+        return [classes, props]
+    classes, props = d.persisted("partitions", ("ld-class-partitions", "ld-property-partitions"), compute)
+    return [(c, n) for c, n in classes], [(p, n) for p, n in props]
 
 
 def resources() -> list[str]:
-    return d.memo(("resources",), lambda: [r["r"].value for r in d.run("ld-resources")])
+    return d.persisted("resources", ("ld-resources",), lambda: [r["r"].value for r in d.run("ld-resources")])
 
 
 def entry_points() -> dict[str, list[tuple[str, list]]]:
