@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -66,29 +67,40 @@ def test_counts_are_computed_from_the_graph(void, live_server, session):
 
 
 def test_whole_store_figures_are_kept_per_content(start_server, tmp_path):
-    """VoID's counts are computed once per content and kept on disk: a second server over the same data
-    serves what the first computed (seen here by changing the kept file) instead of counting again."""
+    """VoID's counts and the service description's are computed once per content and kept on disk: a
+    second server over the same data serves what the first computed (seen here by changing the kept
+    files) instead of counting again."""
     data = tmp_path / "small.ttl"
     data.write_text("<https://w3id.org/cec-kg/id/organization/x> a <http://example.org/C> ;\n"
                     "  <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .\n", encoding="utf-8")
     env = {"CEC_KG_BUILD": str(tmp_path / "build")}
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
-    def declared(server) -> tuple[int, int]:
+    def declared(server) -> tuple[int, int, int]:
         r = requests.get(server.url("/dataset"), headers={"Accept": "text/turtle"}, timeout=60)
         assert r.status_code == 200, r.text[:300]
-        g = Graph().parse(data=r.content, format="turtle")
-        return int(g.value(DATASET, VOID.triples)), int(g.value(DATASET, VOID.entities))
+        void = Graph().parse(data=r.content, format="turtle")
+        r = requests.get(server.url("/sparql"), headers={"Accept": "text/turtle"}, timeout=60)
+        assert r.status_code == 200, r.text[:300]
+        service = Graph().parse(data=r.content, format="turtle")
+        default = next(service.objects(None, sd.defaultGraph))
+        return (int(void.value(DATASET, VOID.triples)), int(void.value(DATASET, VOID.entities)),
+                int(service.value(default, VOID.triples)))
+
+    def kept(name: str) -> Path:
+        found = [p for p in (tmp_path / "build" / "figures").glob("*.json") if p.name.split("-")[1:-1] == name.split("-")]
+        assert len(found) == 1, found
+        return found[0]
 
     first = start_server("--data", str(data), "--workers", "1", env=env)
-    assert declared(first) == (2, 1)
+    assert declared(first) == (2, 1, 2)
     first.stop()
-    kept = list((tmp_path / "build" / "figures").glob("*-stats-*.json"))
-    assert len(kept) == 1, kept
-    figures = json.loads(kept[0].read_text())
-    assert (figures["triples"], figures["entities"]) == (2, 1)
-    kept[0].write_text(json.dumps({**figures, "triples": 123456}))
+    void_figures, sd_figures = json.loads(kept("stats").read_text()), json.loads(kept("sd-stats").read_text())
+    assert (void_figures["triples"], void_figures["entities"], sd_figures["default"]["triples"]) == (2, 1, 2)
+    kept("stats").write_text(json.dumps({**void_figures, "triples": 123456}))
+    kept("sd-stats").write_text(json.dumps({**sd_figures, "default": {**sd_figures["default"], "triples": 654321}}))
     second = start_server("--data", str(data), "--workers", "1", env=env)
-    assert declared(second) == (123456, 1)
+    assert declared(second) == (123456, 1, 654321)
 
 
 def test_class_and_property_partitions(void, live_server, session):

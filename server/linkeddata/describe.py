@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +26,7 @@ from rdflib import Graph
 from ..graph import paths
 from ..graph.namespaces import BASE, DATASET_IRI, ENTAILMENT_GRAPH, PROVENANCE_GRAPH
 from ..protocol.http import stable_jsonld
-from ..store import get_store
+from ..store import figures, get_store
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -142,29 +141,10 @@ def memo(key, compute):
 
 
 def persisted(name: str, queries: tuple[str, ...], compute):
-    """``memo``, and kept on disk per content (``build/figures/{content hash}-{name}-{recipe}.json``,
-    written atomically): figures of the whole store (VoID's counts and partitions) are computed once per
-    content, not once per serving process and start. ``queries``: the server queries ``compute`` runs;
-    their text is part of the name (the recipe), so a changed query computes the figure again. Measured
-    at 1M triples: the counts 7.5 s, the partitions 3.1 s, the resources 1.2 s, each paid by the first
-    /, /dataset or query-form request of every process. ``compute`` gives JSON values (lists, not tuples)."""
-    def load():
-        recipe = hashlib.sha256("\0".join(query_text(q) for q in queries).encode()).hexdigest()[:12]
-        path = paths.BUILD_DIR / "figures" / f"{get_store().content_hash()}-{name}-{recipe}.json"
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
-        value = compute()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            tmp.write_text(json.dumps(value), encoding="utf-8")
-            tmp.replace(path)
-        except OSError:         # a read-only build directory: computed again by the next process
-            pass
-        return value
-    return memo(("persisted", name), load)
+    """``memo``, and kept on disk per content (``store.figures``): figures of the whole store are computed
+    once per content, not once per serving process and start. ``queries``: the server queries ``compute``
+    runs (a changed one computes the figure again); ``compute`` gives JSON values (lists, not tuples)."""
+    return memo(("persisted", name), lambda: figures.kept(get_store(), name, queries, compute))
 
 
 def exists(iri: str) -> bool:

@@ -14,7 +14,7 @@ from flask import Response, current_app, request
 
 from ..graph import paths
 from ..graph.namespaces import DATASET_IRI, ENTAILMENT_GRAPH
-from ..store import get_store
+from ..store import figures, get_store
 from .http import document_response, html_view
 from ..store.results import RDF, RESULTS
 from .negotiation import negotiate
@@ -74,8 +74,9 @@ def description(endpoint: str) -> list[ox.Triple]:
     store = get_store()
     cache = current_app.extensions.setdefault("cec_kg.sd_stats", {})
     stats = cache.get(store.content_hash())
-    if stats is None:
-        stats = cache[store.content_hash()] = statistics(store)
+    if stats is None:       # seconds at scale: kept on disk per content (``store.figures``)
+        stats = cache[store.content_hash()] = figures.kept(
+            store, "sd-stats", ("sd-default-graph-stats", "sd-named-graph-sizes"), lambda: statistics(store))
     n = ox.NamedNode
     triples: list[ox.Triple] = []
 
