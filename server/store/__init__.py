@@ -4,7 +4,8 @@ Owns the embedded (pyoxigraph, in memory or on disk) and remote (any SPARQL 1.1 
 the killable query workers (``executor``), the guard that inspects a query before it runs (``guard``)
 and proves some queries bounded enough to run in process (``bounded``), result serialisation with the row and byte caps (``results``; places as KML/GeoJSON: ``geo``), the
 search index of every label (``search``: built before serving, or in the background over a new
-on-disk store), and opening the store a configuration asks for (``loading``). Views reach the open
+on-disk store), the whole-store figures kept on disk per content (``figures``), and opening the store a
+configuration asks for (``loading``). Views reach the open
 store through ``get_store()`` only (the index: ``get_search()``, which raises ``SearchUnavailable``
 while the index is being built or when it could not be; ``search_state()`` for ``/health``).
 
