@@ -19,7 +19,9 @@ from ..graph import paths
 
 def kept(store, name: str, queries: tuple[str, ...], compute):
     """``compute()``'s value (JSON: lists, not tuples), read from disk when this content has it; else
-    computed and written for the next process (not when the build directory is read-only)."""
+    computed and written for the next process (not when the build directory is read-only). A change to
+    what ``compute`` returns, its queries unchanged, must come with a new ``name``: files written by the
+    old code would be read back as they are."""
     recipe = hashlib.sha256("\0".join(paths.server_query(q) for q in queries).encode()).hexdigest()[:12]
     path = paths.BUILD_DIR / "figures" / f"{store.content_hash()}-{name}-{recipe}.json"
     try:
