@@ -540,6 +540,11 @@ def test_first_start_answers_at_once_while_the_index_is_built(start_server, geo_
     while index_builders(server) and time.monotonic() < deadline:      # the builder ends (after its rename)
         time.sleep(0.05)
     assert not index_builders(server), "the builder did not end once the index was there"
+    # The builder computed the whole-store figures too, before any page asked for them (store.figures).
+    from cec_kg.store.figures import RECIPES
+
+    kept = {"-".join(f.stem.split("-")[1:-1]) for f in (tmp_path / "build" / "figures").glob(f"{content_hash}-*.json")}
+    assert kept == set(RECIPES), kept
     time.sleep(1)
     assert not zombie_children(server.proc.pid), "the finished builder is left a zombie"
 

@@ -26,7 +26,7 @@ from rdflib import Graph
 from ..graph import paths
 from ..graph.namespaces import BASE, DATASET_IRI, ENTAILMENT_GRAPH, PROVENANCE_GRAPH
 from ..protocol.http import stable_jsonld
-from ..store import figures, get_store
+from ..store import get_store
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -138,13 +138,6 @@ def memo(key, compute):
             c["_tag"] = tag
         c[key] = compute()
     return c[key]
-
-
-def persisted(name: str, queries: tuple[str, ...], compute):
-    """``memo``, and kept on disk per content (``store.figures``): figures of the whole store are computed
-    once per content, not once per serving process and start. ``queries``: the server queries ``compute``
-    runs (a changed one computes the figure again); ``compute`` gives JSON values (lists, not tuples)."""
-    return memo(("persisted", name), lambda: figures.kept(get_store(), name, queries, compute))
 
 
 def exists(iri: str) -> bool:

@@ -25,6 +25,7 @@ from ..graph.namespaces import BASE, CEC, DATASET_DESCRIPTION, DATASET_IRI, DATA
 from ..problems import Problem
 from ..protocol.http import document_response, html_view, license_iri, stable_rdf
 from ..protocol.negotiation import negotiate
+from ..store import figures
 from . import describe as d
 
 bp = Blueprint("discovery", __name__)
@@ -50,24 +51,16 @@ ENTRY_CLASSES = {"organization": CEC.IntergovernmentalOrganization, "bodies": CE
 
 
 def statistics() -> dict:
-    def compute():
-        row = next(iter(d.run("ld-counts")))
-        return {k: int(row[k].value) for k in ("triples", "entities", "classes", "properties", "sources")}
-    return d.persisted("stats", ("ld-counts",), compute)
+    return d.memo(("stats",), lambda: figures.figure(d.get_store(), "stats"))
 
 
 def partitions() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    def compute():
-        classes = [[r["class"].value, int(r["entities"].value)] for r in d.run("ld-class-partitions")
-                   if isinstance(r["class"], ox.NamedNode)]
-        props = [[r["property"].value, int(r["triples"].value)] for r in d.run("ld-property-partitions")]
-        return [classes, props]
-    classes, props = d.persisted("partitions", ("ld-class-partitions", "ld-property-partitions"), compute)
+    classes, props = d.memo(("partitions",), lambda: figures.figure(d.get_store(), "partitions"))
     return [(c, n) for c, n in classes], [(p, n) for p, n in props]
 
 
 def resources() -> list[str]:
-    return d.persisted("resources", ("ld-resources",), lambda: [r["r"].value for r in d.run("ld-resources")])
+    return d.memo(("resources",), lambda: figures.figure(d.get_store(), "resources"))
 
 
 def entry_points() -> dict[str, list[tuple[str, list]]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
-from ..graph import paths
 from ..graph.namespaces import DATASET_IRI, ENTAILMENT_GRAPH
 from ..store import figures, get_store
 from .http import document_response, html_view
@@ -41,15 +40,6 @@ FORMAT_IRIS = {
 }
 
 
-def statistics(store) -> dict:
-    """VoID numbers of the default graph (the union) and the size of every named graph."""
-    row = next(iter(store.query(paths.server_query("sd-default-graph-stats"))))
-    default = {k: int(row[k].value) for k in ("triples", "entities", "properties", "subjects", "objects", "classes")}
-    graphs = [(r["g"].value, int(r["triples"].value)) for r in store.query(paths.server_query("sd-named-graph-sizes"))
-              if isinstance(r["g"], ox.NamedNode)]
-    return {"default": default, "graphs": graphs}
-
-
 def limits(cfg) -> list[tuple[str, str, object, str | None]]:
     """(propertyID, English name, value, UN/CEFACT unit) of every limit a client may run into."""
     return [
@@ -75,8 +65,7 @@ def description(endpoint: str) -> list[ox.Triple]:
     cache = current_app.extensions.setdefault("cec_kg.sd_stats", {})
     stats = cache.get(store.content_hash())
     if stats is None:       # seconds at scale: kept on disk per content (``store.figures``)
-        stats = cache[store.content_hash()] = figures.kept(
-            store, "sd-stats", ("sd-default-graph-stats", "sd-named-graph-sizes"), lambda: statistics(store))
+        stats = cache[store.content_hash()] = figures.figure(store, "sd-stats")
     n = ox.NamedNode
     triples: list[ox.Triple] = []
 

@@ -546,6 +546,17 @@ def _builder_main(argv: list[str] | None = None) -> int:
         return 1
     _lock_path(args.target).unlink(missing_ok=True)     # no longer needed: the index is there
     print(f"cec-kg: search index built in {seconds:.1f} s ({args.target})", file=sys.stderr, flush=True)
+    # Then the whole-store figures the first pages need (VoID's and the service description's counts):
+    # seconds at scale that no visitor then waits for. A failure here is only a figure computed later.
+    from . import figures
+
+    started = time.perf_counter()
+    try:
+        figures.compute_all(store)
+    except Exception as e:  # noqa: BLE001 - the index is built; the pages compute what is missing
+        print(f"cec-kg: the store's figures were not computed ahead: {type(e).__name__}: {e}", file=sys.stderr)
+        return 0
+    print(f"cec-kg: the store's figures computed in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     return 0
 
 
