@@ -68,3 +68,12 @@ SHARED_DIR = Path(os.environ.get("CEC_KG_SHARED", _CHECKOUT.parent / "shared"))
 def server_query(name: str) -> str:
     """The text of one of the server's own queries, ``queries/server/{name}.rq``."""
     return (SERVER_QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file of this process renamed into place: a reader
+    (another serving process, a later start) sees the whole file or none, however many write at once."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)

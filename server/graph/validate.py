@@ -260,17 +260,12 @@ def findings_path() -> Path:
 def save_findings(findings: list[Finding]) -> None:
     """Keep the results (focus, severity, shape, path, message) for the pages' SHACL status."""
     import json
-    import os
 
     rows = [{"focus": str(f.focus), "severity": SEVERITY_NAMES.get(f.severity, str(f.severity)),
              "shape": str(f.shape) if isinstance(f.shape, URIRef) else None, "path": f.path, "message": f.message,
              "messages": {tag: text for tag, text in f.messages if tag}}
             for f in findings if isinstance(f.focus, URIRef)]
-    target = findings_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=0), encoding="utf-8")
-    tmp.replace(target)
+    paths.write_atomically(findings_path(), json.dumps(rows, ensure_ascii=False, indent=0))
 
 
 def stored_findings() -> list[dict] | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 
 import pyoxigraph as ox
 
@@ -76,10 +75,7 @@ def figure(store, name: str):
         pass
     value = RECIPES[name][1](store)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(value), encoding="utf-8")
-        tmp.replace(path)
+        paths.write_atomically(path, json.dumps(value))
     except OSError:
         pass
     return value

@@ -510,7 +510,6 @@ def _builder_main(argv: list[str] | None = None) -> int:
     """``python -m cec_kg.store.search --store DIR --target FILE``: build the index of an on-disk store,
     opened read-only like the query workers do, at low priority, dying with the server that started it."""
     import argparse
-    import signal
     import sys
 
     parser = argparse.ArgumentParser(prog="python -m cec_kg.store.search", description=_builder_main.__doc__)
@@ -519,14 +518,9 @@ def _builder_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent", type=int, help="the server's pid: end if it is gone")
     args = parser.parse_args(argv)
     if args.parent:
-        try:
-            import ctypes
+        from .executor import _die_with_parent
 
-            from .executor import PR_SET_PDEATHSIG
-
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
+        _die_with_parent()
         if os.getppid() != args.parent:     # the server ended before the line above
             return 1
     try:
