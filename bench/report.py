@@ -216,6 +216,14 @@ SUMMARY_COLUMNS = ("dataset", "mix", "ours req/s", "oxigraph req/s", "× oxigrap
                    "oxigraph p50/p99 ms", "replay × oxigraph")
 
 
+def _memory_too(meta: dict) -> str:
+    names = meta.get("memory_datasets") or []
+    if not names:
+        return ""
+    return (f"; {', '.join(names)}: the same data again with both systems in memory (ours `cec-kg serve --data`, "
+            "Oxigraph `serve` loaded over HTTP)")
+
+
 def markdown(run: dict) -> str:
     m = run["meta"]
     parts = [f"# Benchmark {m['started']}", "",
@@ -223,7 +231,7 @@ def markdown(run: dict) -> str:
              f"compare ratios within this run); concurrency {m['connections']} (wrk, {m['threads']} threads, keep-alive; "
              f"analytic {m.get('analytic_connections', m['connections'])}), {m['rounds']} rounds of "
              f"{m['duration'] / m['rounds']:g} s per server and mix, servers alternating, after {m['warmup']} s warm-up; "
-             f"storage: {m['storage']}. Unseen requests: every request's text distinct (a comment with a counter), "
+             f"storage: {m['storage']}{_memory_too(m)}. Unseen requests: every request's text distinct (a comment with a counter), "
              "so no cache can replay it. Replay: the mix's few distinct texts repeated (caches at work), reported apart.",
              ""]
     if any(b["servers"].get(SUBJECT) for b in run["blocks"]):

@@ -48,3 +48,18 @@ def test_shape_and_labels(tmp_path):
                for n in names), "every facility's name says it is synthetic, in each language"
     per_release = Counter(t.subject.value for t in triples if t.subject.value.startswith(prtr.ID + "release/"))
     assert set(per_release.values()) == {6}, "a release: type, facility, year, pollutant, medium, amount"
+
+
+def test_the_cec_graph_is_also_run_in_memory(tmp_path):
+    """Issue 11 measured the CEC graph with both servers in memory: the default bench runs it so too,
+    after the on-disk runs, under its own name (its verdicts are its own)."""
+    from bench.datasets import Dataset
+    from bench.run import parse_args, storage_passes
+
+    data = [Dataset("cec", tmp_path / "cec.nq", 10), Dataset("prtr-1m", tmp_path / "p.nt", 10, True)]
+    args = parse_args([])
+    got = [(ds.name, storage) for ds, storage in storage_passes(data, args.storage, args.memory_too, args.backends)]
+    assert got == [("cec", "disk"), ("prtr-1m", "disk"), ("cec-memory", "memory")]
+    assert storage_passes(data, "memory", args.memory_too) == [(data[0], "memory"), (data[1], "memory")]
+    assert [s for _, s in storage_passes(data, "disk", args.memory_too, backends=True)] == ["disk", "disk"]
+    assert [s for _, s in storage_passes(data, "disk", "")] == ["disk", "disk"]
