@@ -500,8 +500,8 @@ def test_first_start_answers_at_once_while_the_index_is_built(start_server, geo_
     """A new on-disk store: SPARQL answers as soon as the server listens, /search answers 503 with
     Retry-After and says the index is being built (HTML in the reader's language), /health says
     "building"; then the index appears and every worker searches with it. An index of an older
-    version of the build (same content hash) is not read, and a dead builder's temporary file is
-    removed."""
+    version of the build (same content hash) is not read, and is removed, as is a dead builder's
+    temporary file; another content's index stays."""
     from cec_kg.store.embedded import EmbeddedStore
     from cec_kg.store.search import INDEX_VERSION, build
 
@@ -514,6 +514,8 @@ def test_first_start_answers_at_once_while_the_index_is_built(start_server, geo_
     import pyoxigraph as ox
     for old in (f"{content_hash}.sqlite", f"{content_hash}-v{INDEX_VERSION - 1}.sqlite"):
         build(EmbeddedStore(ox.Store(), content_hash), built / old)
+    other = built / f"0123456789abcdef-v{INDEX_VERSION - 1}.sqlite"      # another content's: not ours to remove
+    other.write_bytes(b"another index")
     stale = built / f".{content_hash}-v{INDEX_VERSION}.sqlite.999999999"      # a builder killed long ago
     stale.write_bytes(b"half an index")
     server = start_server("--store", str(store), "--workers", "2",
@@ -531,6 +533,8 @@ def test_first_start_answers_at_once_while_the_index_is_built(start_server, geo_
     assert "Búsqueda no disponible" in page.text and "Se está construyendo el índice de búsqueda" in page.text, \
         page.text[-2000:]
     assert not stale.exists(), "a dead builder's temporary file is left behind"
+    assert sorted(f.name for f in built.glob("*.sqlite")) == [other.name], \
+        "an older version's index of this content is left behind (or another content's was removed)"
     assert wait_for_search_index(server)["status"] == "ready", "the index was not built in the background"
     for _ in range(4):          # each of the two workers picks the new index up
         assert search(server, "alamo")["hits"][0]["iri"] == "http://example.org/geo/a", \

@@ -344,6 +344,7 @@ def open_index(store) -> SearchIndex:
     seconds = None
     if not target.exists():
         remove_stale_temps(target.parent)
+        remove_superseded(target)
         seconds = build(store, target)
     return SearchIndex(target, seconds)
 
@@ -389,6 +390,22 @@ def remove_stale_temps(directory: Path) -> list[Path]:
     for f in entries:
         m = _TEMP.match(f.name)
         if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            f.unlink(missing_ok=True)
+            removed.append(f)
+    return removed
+
+
+def remove_superseded(target: Path) -> list[Path]:
+    """Remove the indexes of ``target``'s content that older versions of ``build`` made (named
+    ``{hash}.sqlite`` before versions, then ``{hash}-v{n}.sqlite``): this version never reads them, and
+    at millions of triples each is hundreds of MB. Called when this version's index is about to be
+    built; a process of an older version still reading one keeps its open file (POSIX unlink)."""
+    content_hash = target.name.removesuffix(f"-v{INDEX_VERSION}.sqlite")
+    older = [target.with_name(f"{content_hash}.sqlite")]
+    older += [target.with_name(f"{content_hash}-v{n}.sqlite") for n in range(1, INDEX_VERSION)]
+    removed = []
+    for f in older:
+        if f.exists():
             f.unlink(missing_ok=True)
             removed.append(f)
     return removed
@@ -446,6 +463,7 @@ class BackgroundIndex:
             if target.exists():             # finished between our look and the lock
                 return cls(target)
             remove_stale_temps(target.parent)
+            remove_superseded(target)
             _failed_path(target).unlink(missing_ok=True)
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps({"started": time.time()}).encode(), 0)
