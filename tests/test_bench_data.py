@@ -51,7 +51,7 @@ def test_shape_and_labels(tmp_path):
 
 
 def test_the_cec_graph_is_also_run_in_memory(tmp_path):
-    """Issue 11 measured the CEC graph with both servers in memory: the default bench runs it so too,
+    """Issue 11's figures for the CEC graph match Oxigraph in memory: the default bench runs it so too,
     after the on-disk runs, under its own name (its verdicts are its own)."""
     from bench.datasets import Dataset
     from bench.run import parse_args, storage_passes
