@@ -343,8 +343,7 @@ def open_index(store) -> SearchIndex:
     target = index_path(store.content_hash())
     seconds = None
     if not target.exists():
-        remove_stale_temps(target.parent)
-        remove_superseded(target)
+        remove_leftovers(target)
         seconds = build(store, target)
     return SearchIndex(target, seconds)
 
@@ -379,33 +378,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temps(directory: Path) -> list[Path]:
-    """Remove the temporary files of builders that died before renaming them into place (a killed
-    server, a killed builder): they are never reused, and an index is hundreds of MB at millions."""
+def remove_leftovers(target: Path) -> list[Path]:
+    """Before ``target`` is built, remove what no one will read again, hundreds of MB each at millions
+    of triples: the temporary files of builders that died before renaming them into place (a killed
+    server, a killed builder), and the indexes of this content that older versions of ``build`` made
+    (``{hash}.sqlite`` before versions, then ``{hash}-v{n}.sqlite``; a process of an older version
+    still reading one keeps its open file: POSIX unlink). Other contents' indexes stay."""
+    content_hash = target.name.removesuffix(f"-v{INDEX_VERSION}.sqlite")
+    superseded = {f"{content_hash}.sqlite"} | {f"{content_hash}-v{n}.sqlite" for n in range(1, INDEX_VERSION)}
     removed = []
     try:
-        entries = list(directory.iterdir())
+        entries = list(target.parent.iterdir())
     except FileNotFoundError:
         return removed
     for f in entries:
         m = _TEMP.match(f.name)
-        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
-            f.unlink(missing_ok=True)
-            removed.append(f)
-    return removed
-
-
-def remove_superseded(target: Path) -> list[Path]:
-    """Remove the indexes of ``target``'s content that older versions of ``build`` made (named
-    ``{hash}.sqlite`` before versions, then ``{hash}-v{n}.sqlite``): this version never reads them, and
-    at millions of triples each is hundreds of MB. Called when this version's index is about to be
-    built; a process of an older version still reading one keeps its open file (POSIX unlink)."""
-    content_hash = target.name.removesuffix(f"-v{INDEX_VERSION}.sqlite")
-    older = [target.with_name(f"{content_hash}.sqlite")]
-    older += [target.with_name(f"{content_hash}-v{n}.sqlite") for n in range(1, INDEX_VERSION)]
-    removed = []
-    for f in older:
-        if f.exists():
+        if f.name in superseded or (m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1)))):
             f.unlink(missing_ok=True)
             removed.append(f)
     return removed
@@ -462,8 +450,7 @@ class BackgroundIndex:
                 return cls(target)          # a live builder has it: wait for its file like everyone else
             if target.exists():             # finished between our look and the lock
                 return cls(target)
-            remove_stale_temps(target.parent)
-            remove_superseded(target)
+            remove_leftovers(target)
             _failed_path(target).unlink(missing_ok=True)
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps({"started": time.time()}).encode(), 0)
