@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from . import ceiling
 from . import virtuoso as virtuoso_setup
 
 VENV_BIN = Path(sys.executable).parent
@@ -277,6 +278,21 @@ class OxigraphPeer(Peer):
                 raise RuntimeError(f"oxigraph refused the data: HTTP {resp.status}")
 
 
+class CeilingEnginePeer(Peer):
+    """``ceiling-engine`` (see ``ceiling``): on disk, a pyoxigraph store of its own, made before it starts."""
+
+    def prepare(self, data: Path) -> None:
+        if self.store_dir is None:
+            self.env[ceiling.DATA_ENV] = str(data)
+            return
+        shutil.rmtree(self.store_dir, ignore_errors=True)
+        self.store_dir.parent.mkdir(parents=True, exist_ok=True)
+        make = ("import sys, pyoxigraph as ox; s = ox.Store(sys.argv[1]); "
+                "s.bulk_load(path=sys.argv[2], format=ox.RdfFormat.N_QUADS); s.optimize()")
+        timed([sys.executable, "-c", make, str(self.store_dir), str(data)], self.log_path.with_suffix(".load.log"))
+        self.env[ceiling.STORE_ENV] = str(self.store_dir)
+
+
 class BackendPeer(Peer):
     """A SPARQL server loaded over the Graph Store Protocol with ``cec-kg load --backend`` after start-up."""
 
@@ -412,6 +428,13 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
             peer = Peer(name, cmd, "/sparql", port, log, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
             peer.checked = False
             peers.append(peer)
+        elif name == "ceiling-engine":
+            # As ours is served (FAIR_USE_OFF's 10 threads, HTTP/1 only, no WebSockets), minus our app.
+            cmd = [str(VENV_BIN / "granian"), "--interface", "wsgi", "--workers", str(workers or 2),
+                   "--blocking-threads", "10", "--http", "1", "--no-ws", "--host", "127.0.0.1", "--port", str(port),
+                   "--factory", "bench.ceiling:engine_app"]
+            peers.append(CeilingEnginePeer(name, cmd, "/sparql", port, log, store_dir=store_dir,
+                                           env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}))
         elif name in ("oxigraph", "oxigraph-merged"):
             union = ["--union-default-graph"] if name == "oxigraph" else []
             if store_dir:
@@ -442,6 +465,6 @@ def make_peers(names: list[str], data: Path, log_dir: Path, ours_cmd: str | None
             peers.append(Peer(name, cmd, "/", port, log))
         else:
             raise ValueError(f"unknown server {name!r}: choose from ours, ours-nocache, oxigraph, oxigraph-merged, "
-                             "rdflib-endpoint, ceiling-wsgi, ceiling-flask, " + ", ".join(BACKEND_SERVERS))
+                             "rdflib-endpoint, ceiling-wsgi, ceiling-flask, ceiling-engine, " + ", ".join(BACKEND_SERVERS))
         by_name[name] = peers[-1]
     return peers

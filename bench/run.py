@@ -27,7 +27,8 @@ from .peers import BACKEND_PAIRS, BACKEND_SERVERS, make_peers, unavailable, with
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
-SERVERS = ("ours", "oxigraph", "rdflib-endpoint")
+# ceiling-engine: pyoxigraph behind a bare WSGI front (bench/ceiling.py), the bound of any Python front.
+SERVERS = ("ours", "oxigraph", "ceiling-engine", "rdflib-endpoint")
 DATASETS = ("cec", "prtr-100k", "prtr-1m")
 # --backends: the remote-store comparison (issue 11, item 4), on these datasets and mixes by default.
 BACKEND_DATASETS = ("cec", "prtr-100k")
@@ -46,7 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--servers",
                    help="comma-separated, from ours, ours-nocache, oxigraph, oxigraph-merged, rdflib-endpoint, "
-                        "ceiling-wsgi, ceiling-flask, " + ", ".join(BACKEND_SERVERS) + f" (default {','.join(SERVERS)}; "
+                        "ceiling-wsgi, ceiling-flask, ceiling-engine, " + ", ".join(BACKEND_SERVERS) + f" (default {','.join(SERVERS)}; "
                         f"rdflib-endpoint only up to {RDFLIB_MAX_TRIPLES:,} triples; ours-over-X brings its backend X)")
     p.add_argument("--mixes", help=f"comma-separated subset of {','.join(mixes.MIXES)} (the default)")
     p.add_argument("--datasets",
