@@ -128,6 +128,9 @@ def serve(args) -> int:
     # server: keep it out of the cyclic garbage collector, whose full collections walked all of it
     # (~40,000 objects, tens of ms) every few hundred requests, and whose bookkeeping writes would
     # unshare the copy-on-write pages the forked workers share.
+    from ..store import bounded
+
+    bounded.shape()             # compiled once here, shared by the forked workers, not once in each
     gc.freeze()
     server = Server(
         "cec_kg:create_app",
@@ -189,7 +192,6 @@ def load(args) -> int:
     from ..store.base import rdf_files
     from ..store.embedded import EmbeddedStore
     from ..store.loading import data_files
-    from ..store.remote import RemoteStore
     from .progress import bar
 
     names = list(args.files or []) + list(args.data or [])
@@ -228,6 +230,8 @@ def load(args) -> int:
         print(f"cec-kg load: {e}", file=sys.stderr)
         return 2
     if args.backend:
+        from ..store.remote import RemoteStore
+
         remote = RemoteStore(args.backend, graph_store=args.graph_store)
         graphs = [ox.DefaultGraph()] + list(staged.named_graphs())
         default_target = getattr(args, "default_graph", None)   # stores without a default graph (Virtuoso)

@@ -80,13 +80,22 @@ _TRIPLES = rf"(?:[IV]{_PO}(?:\.[IV]{_PO})*\.?)"
 _BLOCK = rf"(?:{_TRIPLES}?(?:E\.?)+)*{_TRIPLES}?"       # triples, FILTERs between them
 _GROUP = rf"\{{{_BLOCK}(?:o\{{{_BLOCK}\}}\.?{_BLOCK})*\}}"
 _MODIFIERS = r"(?:OB(?:V|x\(V\))+)?(?:lN){0,2}"
-_SHAPE = re.compile(rf"""
+_SHAPE_PATTERN = rf"""
     s r? (?:\*|[VP]+) w? (?P<select>{_GROUP}) (?:gB V+)? {_MODIFIERS}
   | k w? (?P<ask>{_GROUP}) {_MODIFIERS}
   | c (?: w (?P<where>{_GROUP}) | \{{{_TRIPLES}?\}} w?
           (?: (?P<construct>{_GROUP}) | \{{\{{ s r? (?:\*|V+) w? (?P<subselect>{_GROUP}) {_MODIFIERS} \}}\}} ) ) {_MODIFIERS}
   | d I+
-""", re.VERBOSE)
+"""
+_shape: list = []
+
+
+def shape() -> re.Pattern:
+    """``_SHAPE_PATTERN`` compiled, on first use: ~45 ms that ``cec-kg load`` and other commands that
+    evaluate nothing need not pay (``cec-kg serve`` compiles it before its workers fork, to share it)."""
+    if not _shape:
+        _shape.append(re.compile(_SHAPE_PATTERN, re.VERBOSE))
+    return _shape[0]
 _KEYWORDS = {"SELECT": "s", "ASK": "k", "CONSTRUCT": "c", "DESCRIBE": "d", "WHERE": "w", "OPTIONAL": "o",
              "DISTINCT": "r", "REDUCED": "r", "ORDER": "O", "BY": "B", "ASC": "x", "DESC": "x", "LIMIT": "l",
              "OFFSET": "l", "GROUP": "g"}
@@ -177,7 +186,7 @@ def plan(toks: list, prefixes: dict) -> Plan | None:
     if encoded is None:
         return None
     codes, values = encoded
-    m = _SHAPE.fullmatch(codes)
+    m = (_shape[0] if _shape else shape()).fullmatch(codes)
     if m is None:
         return None
     iri = _Resolver(prefixes)
