@@ -126,3 +126,35 @@ def test_access_log_is_json_lines_with_the_request_id(live_server):
         assert record["status"] == (404 if "no/such" in rid else 200), record
         assert record["client"] == "127.0.0.1" and record["user_agent"] == "headers-test", record
         assert record["bytes"] > 0 and record["seconds"] >= 0 and record["time"].endswith("+00:00"), record
+
+
+@pytest.mark.live
+def test_access_log_has_every_line_once_when_the_answers_are_in(start_server, tmp_path):
+    """Under concurrent load the access log is written in batches (one write per line cost ~18 % of a
+    point lookup's throughput), yet no line is lost or repeated, and once every answer has arrived the
+    lines are on disk: the last request in flight in a process writes the batch with its own line."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = tmp_path / "d.ttl"
+    data.write_text('<http://example.org/a> <http://example.org/p> "x" .\n', encoding="utf-8")
+    log = tmp_path / "access.log"
+    server = start_server("--data", str(data), "--access-log", str(log), "--workers", "2",
+                          "--fair-query-seconds", "0", "--fair-concurrent-queries", "0", "--threads", "10")  # one client, 6 at once
+    ids = [f"burst-{i}" for i in range(400)]
+
+    def ask(rid):
+        with requests.Session() as s:
+            r = s.get(server.url("/sparql"), params={"query": f"SELECT * WHERE {{ ?s ?p ?o }} # {rid}"},
+                      headers={"X-Request-Id": rid, "Accept": "application/sparql-results+json"}, timeout=30)
+            return r.status_code, "" if r.status_code == 200 else r.text[:300]
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, ids))
+    assert {status for status, _ in answers} == {200}, [a for a in answers if a[0] != 200][:3]
+    logged = [json.loads(line)["request_id"] for line in log.read_text().splitlines()]
+    burst = [rid for rid in logged if rid.startswith("burst-")]
+    assert sorted(burst) == sorted(ids), f"{len(set(ids) - set(burst))} lines missing, " \
+                                         f"{len(burst) - len(set(burst))} repeated"
+    server.stop()
+    assert sorted(rid for rid in (json.loads(line)["request_id"] for line in log.read_text().splitlines())
+                  if rid.startswith("burst-")) == sorted(ids), "a stop must not lose or repeat lines"

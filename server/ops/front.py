@@ -20,6 +20,7 @@ For every request it
 """
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import json
 import mmap
@@ -175,7 +176,19 @@ def _alive(pid: int) -> bool:
 
 
 class AccessLog:
-    """JSON lines, one ``write`` each (whole lines from several threads and processes)."""
+    """JSON lines, written whole (several threads and processes append to one file), in batches while
+    the process is busy.
+
+    A ``write`` per line cost ~85 µs of CPU per request under load (wrk, 2 workers × 10 threads, point
+    lookups: 509-523 µs per request without the log, 606-609 with it; ~18 % of the throughput): each
+    write lets go of the GIL, and the other request threads' turns at it follow. So a line is written at
+    once only when it ends the last request in flight in this process (``begin`` counts them: an idle
+    server's log is up to date, and a worker stopped with nothing in flight has written everything);
+    while others are in flight it waits for them, for ``FLUSH_BYTES`` of lines or for the flusher
+    thread, at most ``FLUSH_SECONDS``, then goes out in one write with the others."""
+
+    FLUSH_SECONDS = 0.05
+    FLUSH_BYTES = 1 << 16
 
     def __init__(self, target: str):
         self.lock = threading.Lock()
@@ -183,15 +196,65 @@ class AccessLog:
             self.fd, self.own = sys.stderr.fileno(), False
         else:
             self.fd, self.own = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), True
+        self.pending: list[bytes] = []
+        self.size = 0
+        self.active = 0                 # requests begun and not yet logged, in this process
+        self._flusher = 0               # the pid whose flusher thread runs (threads do not survive a fork)
+        atexit.register(self.flush)
+
+    def begin(self) -> None:
+        with self.lock:
+            self.active += 1
+
+    def abandon(self) -> None:
+        """A begun request that will write no line (the app raised)."""
+        with self.lock:
+            self.active = max(0, self.active - 1)
+        if not self.active:
+            self.flush()
 
     def write_line(self, text: str) -> None:
-        """One JSON text (without its newline), written whole."""
+        """One JSON text (without its newline): written whole, now or with the next batch."""
         line = (text + "\n").encode("utf-8")
         with self.lock:
+            self.active = max(0, self.active - 1)
+            self.pending.append(line)
+            self.size += len(line)
+            if self.active and self.size < self.FLUSH_BYTES:
+                if self._flusher != _pid():
+                    self._start_flusher()
+                return
+            batch = self._take()
+        self._write(batch)
+
+    def flush(self) -> None:
+        with self.lock:
+            batch = self._take()
+        self._write(batch)
+
+    def _take(self) -> bytes:
+        batch = b"".join(self.pending)
+        self.pending.clear()
+        self.size = 0
+        return batch
+
+    def _write(self, batch: bytes) -> None:
+        view = memoryview(batch)
+        while view:
             try:
-                os.write(self.fd, line)
+                view = view[os.write(self.fd, view):]
             except OSError:
-                pass
+                return
+
+    def _start_flusher(self) -> None:
+        self._flusher = _pid()
+        threading.Thread(target=self._flush_often, name="access-log", daemon=True).start()
+
+    def _flush_often(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_SECONDS)
+            if self.pending:
+                self.flush()
 
 
 class Front:
@@ -290,10 +353,18 @@ class Front:
             start(f"{status} {title}", [("Content-Type", "application/problem+json"),
                                        ("Content-Length", str(len(body))), ("Access-Control-Allow-Origin", "*")])
             result = [body]
+            if self.log is None:
+                return result
+            self.log.begin()
+        elif self.log is None:
+            return self.app(environ, start)
         else:
-            result = self.app(environ, start)
-        if self.log is None:
-            return result
+            self.log.begin()
+            try:
+                result = self.app(environ, start)
+            except BaseException:
+                self.log.abandon()
+                raise
         if isinstance(result, list):
             self._log(environ, seen, sum(len(b) for b in result), started)
             return result
