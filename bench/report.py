@@ -307,6 +307,7 @@ def chart(run: dict, target: Path) -> None:
     datasets = list(dict.fromkeys(b["dataset"] for b in blocks))
     fig, ax = plt.subplots(figsize=(2 + 1.6 * len(mixes) * max(1, len(datasets)) / 2, 4.2), dpi=110)
     width = 0.8 / len(datasets)
+    ceilings: list[tuple[float, float]] = []
     for i, ds in enumerate(datasets):
         xs, ys = [], []
         for j, mix in enumerate(mixes):
@@ -314,8 +315,13 @@ def chart(run: dict, target: Path) -> None:
             if b:
                 xs.append(j + (i - (len(datasets) - 1) / 2) * width)
                 ys.append(b["servers"][SUBJECT]["rps"] / b["servers"]["oxigraph"]["rps"])
+                if b["servers"].get(CEILING, {}).get("rps"):
+                    ceilings.append((xs[-1], b["servers"][CEILING]["rps"] / b["servers"]["oxigraph"]["rps"]))
         bars = ax.bar(xs, ys, width * 0.95, label=ds)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    if ceilings:
+        ax.scatter(*zip(*ceilings), marker="_", s=260, linewidths=2, color="black", zorder=3,
+                   label=f"{CEILING} (pyoxigraph, bare WSGI)")
     for j, mix in enumerate(mixes):
         want = TARGETS.get(mix, {}).get("oxigraph")
         if want:
@@ -323,7 +329,8 @@ def chart(run: dict, target: Path) -> None:
     ax.axhline(1.0, color="grey", linewidth=0.6)
     ax.set_xticks(range(len(mixes)), mixes)
     ax.set_ylabel("requests/s: ours ÷ Oxigraph server")
-    ax.set_title(f"Unseen queries, same run ({run['meta']['started']}); dashed: targets", fontsize=9)
+    ax.set_title(f"Unseen queries, same run ({run['meta']['started']}); dashed: targets"
+                 + ("; black bars: the thinnest Python front over our engine" if ceilings else ""), fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(target)

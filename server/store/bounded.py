@@ -96,6 +96,8 @@ def shape() -> re.Pattern:
     if not _shape:
         _shape.append(re.compile(_SHAPE_PATTERN, re.VERBOSE))
     return _shape[0]
+
+
 _KEYWORDS = {"SELECT": "s", "ASK": "k", "CONSTRUCT": "c", "DESCRIBE": "d", "WHERE": "w", "OPTIONAL": "o",
              "DISTINCT": "r", "REDUCED": "r", "ORDER": "O", "BY": "B", "ASC": "x", "DESC": "x", "LIMIT": "l",
              "OFFSET": "l", "GROUP": "g"}
@@ -186,7 +188,7 @@ def plan(toks: list, prefixes: dict) -> Plan | None:
     if encoded is None:
         return None
     codes, values = encoded
-    m = (_shape[0] if _shape else shape()).fullmatch(codes)
+    m = shape().fullmatch(codes)
     if m is None:
         return None
     iri = _Resolver(prefixes)
