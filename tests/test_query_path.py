@@ -482,6 +482,28 @@ def test_repeated_requests_are_replayed_once_seen_twice(cached_server):
 
 
 @pytest.mark.live
+def test_an_expensive_answer_is_kept_at_its_first_ask(cached_server):
+    """An answer that took long (``replay.EXPENSIVE_SECONDS``) is kept the first time: its second ask is
+    replayed, without the seconds of recomputing that each worker would otherwise spend before keeping it."""
+    from cec_kg.protocol.replay import EXPENSIVE_SECONDS
+
+    names = ("replayed_responses_total", "replay_cache_bytes")
+    state = lambda: {n: metric(cached_server, n) for n in names}
+    # ex:hub's values × ex:half's: ~2 million rows counted, well over EXPENSIVE_SECONDS.
+    params = {"query": PREFIX + "SELECT (COUNT(*) AS ?n) WHERE { ex:hub ex:p ?a . ex:half ex:p ?b } # expensive"}
+    before = state()
+    started = time.monotonic()
+    first = requests.get(cached_server.url("/sparql"), params=params, timeout=60)
+    took = time.monotonic() - started
+    assert first.status_code == 200 and took >= EXPENSIVE_SECONDS, (first.status_code, took)
+    kept = delta(before, state())
+    assert kept["replay_cache_bytes"] > 0 and kept["replayed_responses_total"] == 0, kept
+    again = requests.get(cached_server.url("/sparql"), params=params, timeout=60)
+    assert again.status_code == 200 and again.content == first.content
+    assert delta(before, state())["replayed_responses_total"] == 1, "the second ask is replayed"
+
+
+@pytest.mark.live
 def test_query_workers_that_grew_are_replaced(start_server, data_dir):
     """A query process whose memory grew past QUERY_WORKER_MEMORY_MB answers, exits and is replaced
     (0 here: every one retires after one query); the answers do not change."""

@@ -3,7 +3,8 @@
 The data is read-only while the server runs, so a result never goes stale; keys include the store's
 content hash anyway, so a store that changes (a reload) never serves an old answer.
 
-A result is kept from the second time its key is seen (``admit``, a "doorkeeper"): a query asked once
+A result is kept from the second time its key is seen (``admit``, a "doorkeeper"; the replay layer also
+keeps an answer that took long at its first, ``replay.EXPENSIVE_SECONDS``): a query asked once
 (most of what a person types) costs no copy, no entry and no eviction, and does not push out the
 results that are asked again and again (a crawler's, a dashboard's). The keys seen once are remembered
 as hashes, in two generations of at most ``DOORKEEPER_KEYS`` each.
