@@ -112,6 +112,27 @@ def test_failed_add_leaves_the_store_as_it_was(tmp_path):
     assert json.loads((store / "cec-kg-content.json").read_text())["content_hash"] != json.loads(meta)["content_hash"]
 
 
+def test_named_graphs_added_to_a_store_of_triples_are_merged(tmp_path):
+    """A store loaded from N-Triples has no named graph: its merge is skipped, and its count is of
+    distinct triples (a line repeated counts once). Named graphs added later are merged into its default
+    graph all the same, and counted once each triple."""
+    import pyoxigraph as ox
+
+    plain = tmp_path / "plain.nt"
+    plain.write_text('<http://example.org/a> <http://example.org/p> "one" .\n'
+                     '<http://example.org/z> <http://example.org/p> "zero" .\n'
+                     '<http://example.org/z> <http://example.org/p> "zero" .\n', encoding="utf-8")
+    store = tmp_path / "store"
+    run = cli("load", "--store", str(store), str(plain))
+    assert run.returncode == 0 and ": 2 triples" in run.stdout, run.stdout + run.stderr
+    graphs = tmp_path / "graphs.trig"
+    graphs.write_text(DATA, encoding="utf-8")        # ex:a ex:p "one" again, in g1: one triple in the merge
+    run = cli("load", "--store", str(store), str(graphs))
+    assert run.returncode == 0 and ": 4 triples" in run.stdout, run.stdout + run.stderr
+    default = ox.Store.read_only(str(store)).quads_for_pattern(None, None, None, ox.DefaultGraph())
+    assert sorted(q.object.value for q in default) == ["one", "three", "two", "zero"]
+
+
 def test_large_line_based_file_loads_in_pieces_like_one_piece(tmp_path):
     """An N-Triples file over 8 MiB is cut at line ends and loaded in parallel: the same triples and
     the same content hash as the same bytes loaded in one call (as Turtle), and a syntax error is
