@@ -18,8 +18,10 @@ import time
 import pytest
 import requests
 
+from cec_kg.graph import paths
 from cec_kg.problems import Problem
 from cec_kg.store import bounded, guard
+from conftest import require_shared
 
 PEOPLE = """@prefix ex: <http://example.org/> .
 ex:g1 { ex:alice a ex:Person ; ex:name "Alice"@en , "Alicia"@es ; ex:age 42 ; ex:knows ex:bob , ex:carol .
@@ -590,6 +592,8 @@ def test_guard_shapes_describe_each_query_as_its_own(query):
 
 @pytest.mark.parametrize("query", SHAPED + [
     '#<http://a/> "x\nSELECT ?o WHERE { <http://a/b> ?p ?o } # "<http://c/>',
+    "SELECT ?o WHERE { <http://a/b> ?p ?o } # a comment at the very end, with a word",
+    "SELECT ?o WHERE { <http://a/b> ?p ?o }\n#",
     "SELECT ?o WHERE { <http://a/b> ?p '''it's {<http://d/>}''' , \"\\\"<e>\" }",
     "PREFIX x: <http://p/> SELECT * WHERE { x:a ?p <rel> . <http://a/b> ?q 1.5e3 }",
     "SELECT ?o WHERE { ?s ?p ?o }",
@@ -598,6 +602,21 @@ def test_guard_shape_key_in_one_pass_is_the_shapes(query):
     """The key and values read in one pass (every request) are those of the shaped tokens (a miss)."""
     key, values, _ = guard._shape(guard.tokens(PREFIX + query))
     assert guard._shape_key(PREFIX + query) == (key, values)
+
+
+@pytest.mark.parametrize("path", sorted(paths.QUERIES_DIR.rglob("*.rq")), ids=lambda p: p.name)
+def test_guard_shape_key_of_each_of_our_queries_is_the_shapes(path):
+    text = path.read_text(encoding="utf-8")
+    key, values, _ = guard._shape(guard.tokens(text))
+    assert guard._shape_key(text) == (key, values)
+
+
+def test_guard_shape_key_of_every_w3c_query_is_the_shapes():
+    """Over the W3C suites' queries: comments and spaces everywhere, strings of every kind, odd IRIs."""
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in require_shared("w3c").rglob("*.rq")]
+    assert len(texts) > 300
+    differ = [t for t in texts if guard._shape_key(t) != guard._shape(guard.tokens(t))[:2]]
+    assert not differ, differ[:3]
 
 
 def test_guard_shapes_keep_refusals_and_relative_iris():

@@ -28,7 +28,7 @@ def open_store(config) -> Store:
         # The backend's answer may be larger than ours (JSON vs TSV…), within reason.
         answer_cap = max(64 << 20, 4 * int(config.get("MAX_RESULT_BYTES") or 0)) if config.get("MAX_RESULT_BYTES") \
             else 1 << 32
-        from .remote import RemoteStore     # (http.client, ssl: not for an embedded store)
+        from .remote import RemoteStore     # (its HTTP client, ssl: not for an embedded store)
 
         store: Store = RemoteStore(config["BACKEND"], timeout=float(config.get("QUERY_TIMEOUT", 10.0)),
                                    graph_store=config.get("GRAPH_STORE"), max_answer_bytes=answer_cap)
