@@ -150,7 +150,9 @@ class FakeBackend:
                                if line.lower().startswith(b"content-length:")), 0)
                 while len(body) < length:
                     body += self.request.recv(65536)
-                fake.answer(self.request, urllib.parse.unquote_plus(body.decode("latin-1")))
+                target = head.split(b" ")[1]        # a GET's form is its query string, a POST's its body
+                form = body if head.startswith(b"POST") else target.partition(b"?")[2]
+                fake.answer(self.request, urllib.parse.unquote_plus(form.decode("latin-1")))
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", port), Handler)
@@ -299,6 +301,7 @@ class KeepAliveBackend:
 
         self.connections = 0
         self.close_after = False
+        self.methods: list[str] = []
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -308,8 +311,14 @@ class KeepAliveBackend:
                 super().setup()
                 fake.connections += 1
 
+            def do_GET(self):
+                self.do_POST()
+
             def do_POST(self):
-                form = urllib.parse.unquote_plus(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+                fake.methods.append(self.command)
+                form = (self.rfile.read(int(self.headers.get("Content-Length", 0))) if self.command == "POST"
+                        else self.path.partition("?")[2].encode())
+                form = urllib.parse.unquote_plus(form.decode())
                 body = OK_JSON if "ASK" in form else COUNT_JSON
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")
@@ -335,7 +344,8 @@ class KeepAliveBackend:
 
 def test_backend_connections_are_kept_alive():
     """Queries reuse a few keep-alive connections to the backend (no TCP handshake per query), and a
-    backend that closed an idle connection costs nothing but a new one: every answer still 200."""
+    backend that closed an idle connection costs nothing but a new one: every answer still 200. Short
+    queries are sent as GET, long ones as POST."""
     backend = KeepAliveBackend()
     server = LiveServer("--backend", backend.endpoint, "--workers", "1", "--threads", "4", "--cache-mb", "0")
     try:
@@ -350,6 +360,10 @@ def test_backend_connections_are_kept_alive():
         answers = [ask(i) for i in range(40, 60)]
         assert [r.status_code for r in answers] == [200] * 20, [r.text for r in answers if r.status_code != 200][:2]
         assert backend.connections - before >= 15, "the closed connections were not replaced"
+        assert set(backend.methods) == {"GET"}, set(backend.methods)
+        # A query whose URL would be long (over remote.GET_MAX_TARGET) goes as a form-encoded POST.
+        long = session.get(server.url("/sparql"), params={"query": "ASK { ?s ?p ?o }" + " " * 5000}, timeout=10)
+        assert long.status_code == 200 and long.json()["boolean"] is True and backend.methods[-1] == "POST"
     finally:
         server.stop()
         backend.close()
