@@ -39,7 +39,10 @@ class Scripted:
                 while self.scripts:
                     data = b""
                     while b"\r\n\r\n" not in data:
-                        data += sock.recv(65536)
+                        chunk = sock.recv(65536)
+                        if not chunk:       # the client went away
+                            return
+                        data += chunk
                     self.requests.append(data)
                     parts = self.scripts.pop(0)
                     for part in parts:
