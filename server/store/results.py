@@ -290,7 +290,8 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
         if len(triples) == row_cap:
             truncated = True
             break
-        triples.append(t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object))
+        # Triples, or default-graph quads as parsed (written alike): anything else becomes a triple.
+        triples.append(t if isinstance(t, (ox.Triple, ox.Quad)) else ox.Triple(t.subject, t.predicate, t.object))
     if fmt == ox.RdfFormat.RDF_XML:
         # pyoxigraph 0.5.13 wrote `<oxprefix: xmlns:oxprefix="urn:x:1">`, malformed XML, in a 200.
         bad = sorted({t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)})
@@ -298,7 +299,8 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
             raise ValueError(f"RDF/XML cannot write the predicate <{bad[0]}> (an RDF/XML predicate must end "
                              "with an XML name: a letter or _ first); ask for Turtle, N-Triples or JSON-LD")
     if fmt in DATASET_FORMATS:
-        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        items = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+                 for t in triples]
     else:
         items = triples
     abbreviating = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) and prefixes   # RDF/XML: a prefix may not be an XML name
