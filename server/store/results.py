@@ -15,6 +15,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 import pyoxigraph as ox
 
@@ -274,7 +275,7 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
 
         body, n, cut = fit(render, len(rows), max_bytes)
         return Outcome(media_type, body, n, "bytes" if cut else truncated)
-    # CONSTRUCT / DESCRIBE: an iterable of triples.
+    # CONSTRUCT / DESCRIBE: an iterable of triples (or of default-graph quads).
     fmt = RDF[media_type]
     if small and fmt == ox.RdfFormat.N_TRIPLES and isinstance(results, ox.QueryTriples):
         # Written by the engine in one call, a triple a line: within both caps that is the answer (no
@@ -284,14 +285,10 @@ def _serialize(results, media_type: str, *, row_cap: int, bounded: bool = False,
         if n <= row_cap and (max_bytes is None or len(body) <= max_bytes):
             return Outcome(media_type, body, n, False)
         results = ox.parse(body, format=fmt)
-    triples = []
-    truncated = False
-    for t in results:
-        if len(triples) == row_cap:
-            truncated = True
-            break
-        # Triples, or default-graph quads as parsed (written alike): anything else becomes a triple.
-        triples.append(t if isinstance(t, (ox.Triple, ox.Quad)) else ox.Triple(t.subject, t.predicate, t.object))
+    # The engine's Triples, or default-graph Quads as parsed (a backend's answer, one read back): written alike.
+    triples = list(islice(results, row_cap + 1))
+    truncated = len(triples) > row_cap
+    del triples[row_cap:]
     if fmt == ox.RdfFormat.RDF_XML:
         # pyoxigraph 0.5.13 wrote `<oxprefix: xmlns:oxprefix="urn:x:1">`, malformed XML, in a 200.
         bad = sorted({t.predicate.value for t in triples if not _XML_LOCAL_NAME.search(t.predicate.value)})
