@@ -21,9 +21,13 @@ class Scripted:
     write at a time (a short pause between them, so the client reads them apart), then keeps the
     connection open (until ``close``) unless the script ends with ``None``."""
 
-    def __init__(self, *scripts):
+    def __init__(self, *scripts, tls=None, close_notify: bool = False):
+        """``tls``: an ``ssl.SSLContext`` (server side) to speak TLS with; ``close_notify``: a TLS
+        connection is ended with TLS's own close message, not only the TCP close."""
         self.scripts = list(scripts)
+        self.tls, self.close_notify = tls, close_notify
         self.requests: list[bytes] = []
+        self.connections = 0
         self.closed = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
@@ -35,6 +39,13 @@ class Scripted:
                 sock, _ = self.listener.accept()
             except OSError:
                 return
+            self.connections += 1
+            if self.tls is not None:
+                try:
+                    sock = self.tls.wrap_socket(sock, server_side=True)
+                except OSError:     # the client refused the handshake (ssl.SSLError is an OSError)
+                    sock.close()
+                    continue
             with sock:
                 while self.scripts:
                     data = b""
@@ -51,6 +62,12 @@ class Scripted:
                         sock.sendall(part)
                         time.sleep(0.02)
                     if parts and parts[-1] is None:
+                        if self.close_notify:
+                            sock.settimeout(2)
+                            try:
+                                sock.unwrap()       # sends close_notify, then waits for the client's
+                            except OSError:
+                                pass
                         break
                 else:
                     self.closed.wait(10)

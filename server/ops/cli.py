@@ -123,7 +123,8 @@ def add_serve(sub) -> None:
                            "N-Triples, N-Quads, JSON-LD, RDF/XML)")
     what.add_argument("--store", metavar="DIR", help="directory of an on-disk store made by 'cec-kg load --store DIR'")
     what.add_argument("--backend", metavar="URL",
-                      help="a remote SPARQL 1.1 endpoint to query instead of the embedded store")
+                      help="a remote SPARQL 1.1 endpoint to query instead of the embedded store (https: a "
+                           "private CA's certificate is trusted through SSL_CERT_FILE)")
     what.add_argument("--license", metavar="IRI",
                       help="licence of the served data, stated in VoID, documents and pages (the CEC graph: "
                            "CC BY-SA 4.0 from data/LICENSE; your own --data: none unless given)")

@@ -188,6 +188,21 @@ def load_estimate(files: list[Path]) -> tuple[float, str]:
     return round(total), "triples"
 
 
+def put_failure(error: OSError, url: str, default_graph: bool) -> str:
+    """What went wrong with a Graph Store Protocol PUT to ``url``, and how to mend it where we can tell."""
+    import ssl
+    from urllib.parse import urlsplit
+
+    from ..store.client import tls_failure, tls_hint
+
+    reason = getattr(error, "reason", error)        # urllib's URLError wraps the socket's error
+    if isinstance(reason, ssl.SSLError):
+        return f"{tls_failure(reason)}; {tls_hint(urlsplit(url).hostname)}"
+    hint = " (a store without a default graph of its own, e.g. Virtuoso, needs --default-graph IRI)" \
+        if default_graph else ""
+    return f"{error}{hint}"
+
+
 def load(args) -> int:
     from ..store.base import rdf_files
     from ..store.embedded import EmbeddedStore
@@ -251,9 +266,9 @@ def load(args) -> int:
                 status = remote.put_graph(default_target if is_default else graph.value,
                                           ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
             except OSError as e:   # urllib's URLError / HTTPError
-                hint = (" (a store without a default graph of its own, e.g. Virtuoso, needs --default-graph IRI)"
-                        if is_default and not default_target else "")
-                print(f"cec-kg load: PUT to {remote.graph_store} failed: {e}{hint}", file=sys.stderr)
+                print(f"cec-kg load: PUT to {remote.graph_store} failed: "
+                      f"{put_failure(e, remote.graph_store, is_default and not default_target)}",
+                      file=sys.stderr)
                 return 1
             name = "default graph" if is_default else graph.value
             if is_default and default_target:

@@ -9,6 +9,10 @@ in one write, not held back by Nagle's algorithm.
 
 What it does not do, as the backend needs none of it: proxies, redirects, cookies, compression
 (``Accept-Encoding: identity``), ``Expect: 100-continue``.
+
+TLS (``https://``): Python's default context, so the system's CAs, or the PEM file ``SSL_CERT_FILE``
+names (OpenSSL reads it when each connection's context is made): a backend whose certificate a
+private CA signed is trusted by giving that CA's certificate there.
 """
 from __future__ import annotations
 
@@ -26,6 +30,24 @@ class Closed(ConnectionError):
 
 class Broken(Exception):
     """The answer is not HTTP, or ended before its end (the message says which)."""
+
+
+class Untrusted(Exception):
+    """The TLS handshake failed: the backend's certificate is not trusted or not valid for its name."""
+
+    def __init__(self, host: str, error: Exception):
+        super().__init__(f"{tls_failure(error)}; {tls_hint(host)}")
+
+
+def tls_failure(error: Exception) -> str:
+    """What OpenSSL said, without its source position ("certificate verify failed: …")."""
+    detail = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
+    return f"TLS handshake failed ({detail})"
+
+
+def tls_hint(host: str) -> str:
+    return (f"check that its certificate is valid for {host} and, if a private CA signed it, give that CA's "
+            "certificate (PEM) to this program in the environment variable SSL_CERT_FILE")
 
 
 class Stopped(Exception):
@@ -106,7 +128,11 @@ class Connection:
         if scheme == "https":
             import ssl
 
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            try:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            except ssl.SSLError as e:       # not a time-out (socket.timeout), nor a reset (ConnectionError)
+                sock.close()
+                raise Untrusted(host, e) from None
         self.sock = sock
         self.used = False       # whether it carried a request before (a keep-alive connection)
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from .base import Store
-from .client import Broken, Closed, Connection, Stopped, TooLarge
+from .client import Broken, Closed, Connection, Stopped, TooLarge, Untrusted
 from .executor import (BackendError, BackendUnavailable, EvaluationError, Job, QuerySyntaxError, QueryTimeout,
                        Unavailable)
 
@@ -149,6 +149,8 @@ class RemoteStore(Store):
             except TooLarge:
                 self._drop(conn)
                 raise BackendError(f"the SPARQL backend's answer exceeds {self.max_answer_bytes} bytes") from None
+            except Untrusted as e:      # 502, as a proxy says of an upstream whose certificate it refuses
+                raise BackendError(f"the SPARQL backend {self.endpoint}: {e}") from None
             except OSError as e:    # refused, no route, unknown host, TLS
                 self._drop(conn)
                 raise BackendUnavailable(f"the SPARQL backend {self.endpoint} is unreachable: "
