@@ -1,6 +1,7 @@
 """The query mixes: templates in ``bench/queries/`` filled with parameters found in the loaded data.
 
-A template's file name says its mix (``lookup-*``, ``interactive-*``, ``graph-*``, ``analytic-*``);
+A template's file name says its mix (``lookup-*``, ``interactive-*``, ``graph-*``, ``analytic-*``,
+``search-*``: text search as SPARQL says it, the way a user of any endpoint writes it);
 its ``$iri``, ``$cls``, ``$word``, ``$offset``, ``$pollutant`` and ``$year`` are filled from the dataset
 itself (entities, populated classes, words of labels, the releases' pollutants and years), chosen
 deterministically, so the same data always gives the same requests and the
@@ -20,8 +21,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
-MIXES = ("lookup", "interactive", "graph", "analytic")
-PER_TEMPLATE = {"lookup": 24, "interactive": 8, "graph": 12, "analytic": 4}
+MIXES = ("lookup", "interactive", "graph", "analytic", "search")
+PER_TEMPLATE = {"lookup": 24, "interactive": 8, "graph": 12, "analytic": 4, "search": 8}
 PRTR = "https://example.org/cec-kg-bench/prtr/vocab#"
 XSD_GYEAR = "http://www.w3.org/2001/XMLSchema#gYear"
 ACCEPT_SELECT = "application/sparql-results+json"
