@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from cec_kg.store.client import Connection, Untrusted
+from cec_kg.store.client import Connection, HandshakeFailed
 from cec_kg.store.executor import BackendError
 from cec_kg.store.remote import RemoteStore
 from test_backend_client import BODY, Scripted, ask
@@ -99,13 +99,33 @@ def test_an_untrusted_certificate_is_refused_saying_how_to_trust_it(pki, monkeyp
     monkeypatch.setenv("SSL_CERT_FILE", str(pki / f"{trusted}.pem"))
     server = Scripted([ANSWER], tls=server_context(pki, cert))
     try:
-        with pytest.raises(Untrusted) as refused:
+        with pytest.raises(HandshakeFailed) as refused:
             Connection("https", "127.0.0.1", server.port, 5)
         message = str(refused.value)
         assert words in message and "127.0.0.1" in message and "SSL_CERT_FILE" in message, message
         assert server.requests == [], "nothing is sent to a backend that was not verified"
     finally:
         server.close()
+
+
+def test_an_https_url_to_a_plain_http_server_says_so(pki, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki / "ca.pem"))
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_in_plain_http():
+        sock, _ = listener.accept()
+        with sock:
+            sock.recv(65536)        # the client's TLS hello, not HTTP
+            sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    threading.Thread(target=answer_in_plain_http, daemon=True).start()
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(HandshakeFailed) as failed:
+            Connection("https", "127.0.0.1", port, 5)
+        assert f"is 127.0.0.1:{port} an https server?" in str(failed.value), failed.value
+    finally:
+        listener.close()
 
 
 @pytest.mark.parametrize("close_notify", [False, True], ids=["tcp-close", "close-notify"])

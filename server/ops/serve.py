@@ -196,8 +196,10 @@ def put_failure(error: OSError, url: str, default_graph: bool) -> str:
     from ..store.client import tls_failure, tls_hint
 
     reason = getattr(error, "reason", error)        # urllib's URLError wraps the socket's error
-    if isinstance(reason, ssl.SSLError):
+    if isinstance(reason, ssl.SSLCertVerificationError):
         return f"{tls_failure(reason)}; {tls_hint(urlsplit(url).hostname)}"
+    if isinstance(reason, ssl.SSLError):
+        return f"{tls_failure(reason)}; is {urlsplit(url).netloc} an https server? (an http:// URL if it is not)"
     hint = " (a store without a default graph of its own, e.g. Virtuoso, needs --default-graph IRI)" \
         if default_graph else ""
     return f"{error}{hint}"

@@ -32,11 +32,16 @@ class Broken(Exception):
     """The answer is not HTTP, or ended before its end (the message says which)."""
 
 
-class Untrusted(Exception):
-    """The TLS handshake failed: the backend's certificate is not trusted or not valid for its name."""
+class HandshakeFailed(Exception):
+    """The TLS handshake failed: the backend's certificate is not trusted or not valid for its name, or
+    it does not speak TLS on that port."""
 
-    def __init__(self, host: str, error: Exception):
-        super().__init__(f"{tls_failure(error)}; {tls_hint(host)}")
+    def __init__(self, host: str, port: int, error: Exception):
+        import ssl
+
+        hint = tls_hint(host) if isinstance(error, ssl.SSLCertVerificationError) else \
+            f"is {host}:{port} an https server? (an http:// URL if it is not)"
+        super().__init__(f"{tls_failure(error)}; {hint}")
 
 
 def tls_failure(error: Exception) -> str:
@@ -126,13 +131,13 @@ class Connection:
         sock = socket.create_connection((host, port), timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if scheme == "https":
-            import ssl
+            import ssl      # only for https backends
 
             try:
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
             except ssl.SSLError as e:       # not a time-out (socket.timeout), nor a reset (ConnectionError)
                 sock.close()
-                raise Untrusted(host, e) from None
+                raise HandshakeFailed(host, port, e) from None
         self.sock = sock
         self.used = False       # whether it carried a request before (a keep-alive connection)
 

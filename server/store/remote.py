@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from .base import Store
-from .client import Broken, Closed, Connection, Stopped, TooLarge, Untrusted
+from .client import Broken, Closed, Connection, HandshakeFailed, Stopped, TooLarge
 from .executor import (BackendError, BackendUnavailable, EvaluationError, Job, QuerySyntaxError, QueryTimeout,
                        Unavailable)
 
@@ -149,9 +149,9 @@ class RemoteStore(Store):
             except TooLarge:
                 self._drop(conn)
                 raise BackendError(f"the SPARQL backend's answer exceeds {self.max_answer_bytes} bytes") from None
-            except Untrusted as e:      # 502, as a proxy says of an upstream whose certificate it refuses
+            except HandshakeFailed as e:    # 502, as a proxy says of an upstream whose certificate it refuses
                 raise BackendError(f"the SPARQL backend {self.endpoint}: {e}") from None
-            except OSError as e:    # refused, no route, unknown host, TLS
+            except OSError as e:    # refused, no route, unknown host
                 self._drop(conn)
                 raise BackendUnavailable(f"the SPARQL backend {self.endpoint} is unreachable: "
                                          f"{e.strerror or e}") from None
