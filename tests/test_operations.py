@@ -199,6 +199,62 @@ def test_stop_without_requests_in_flight_is_quick(data_dir):
         server.stop()
 
 
+@pytest.mark.parametrize("signals", [
+    pytest.param((signal.SIGINT, signal.SIGINT), id="ctrl-c-twice"),
+    pytest.param((signal.SIGINT, signal.SIGTERM), id="sigint-then-sigterm"),
+    pytest.param((signal.SIGTERM, signal.SIGTERM), id="sigterm-twice"),
+])
+def test_two_stop_signals_at_once_still_stop_the_server(data_dir, signals):
+    """An impatient Ctrl-C pressed twice, or a supervisor's SIGINT then SIGTERM: the second signal, sent
+    while the first is pending, goes to another of the main process's threads, and granian's main
+    loop, in an untimed ``Event.wait``, was never woken (seen to hang 2 times in 3)."""
+    for attempt in range(3):        # the hang depends on timing: each start is another chance to show it
+        server = LiveServer("--data", str(data_dir), "--workers", "2", "--threads", "2", new_session=True)
+        try:
+            pids = process_group(server.proc.pid)
+            assert len(pids) >= 4, f"expected main, spawner and 2 workers: {pids}"
+            for signum in signals:
+                os.kill(server.proc.pid, signum)
+            started = time.monotonic()
+            gone = wait_until(lambda: not live_pids(pids) and server.proc.poll() is not None, 8)
+            seconds = time.monotonic() - started
+            assert gone, (f"attempt {attempt + 1}: still running {seconds:.1f} s after "
+                          f"{', '.join(signal.Signals(s).name for s in signals)}: {sorted(live_pids(pids))}")
+        finally:
+            for pid in live_pids(process_group(server.proc.pid)):
+                os.kill(pid, signal.SIGKILL)
+            server.stop()
+
+
+WAIT_FOR_A_SIGNAL = """
+import signal, sys, threading, time
+from cec_kg.ops.server import PollingEvent
+event = PollingEvent() if sys.argv[1] == "polling" else threading.Event()
+signal.signal(signal.SIGINT, lambda *_: event.set())
+def other_thread():
+    time.sleep(0.3)
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)   # the signal reaches this thread, not the main one
+    time.sleep(30)
+threading.Thread(target=other_thread, daemon=True).start()
+event.wait()
+print("woke")
+"""
+
+
+@pytest.mark.parametrize("event,wakes", [("polling", True), ("plain", False)])
+def test_a_stop_signal_caught_by_another_thread_wakes_the_main_loop(event, wakes):
+    """What the test above depends on timing to show, made certain: a signal delivered to a thread other
+    than the main one. The main loop's event (``PollingEvent``) still wakes; a plain ``threading.Event``,
+    as granian has, does not (the control: it shows this test can tell them apart)."""
+    try:
+        run = subprocess.run([sys.executable, "-c", WAIT_FOR_A_SIGNAL, event], capture_output=True, text=True,
+                             timeout=3)
+        woke = run.stdout.strip() == "woke"
+    except subprocess.TimeoutExpired:
+        woke = False
+    assert woke == wakes
+
+
 # -- killed query processes ---------------------------------------------------------------------------------
 
 

@@ -23,6 +23,13 @@ process the server started within ``STOP_SECONDS``:
 
 granian's workers also die with the main process (``PR_SET_PDEATHSIG``), so even a SIGKILL to it
 leaves nothing serving behind.
+
+**Two signals at once** (Ctrl-C pressed twice, SIGINT then SIGTERM): granian's main loop waits in an
+untimed ``Event.wait`` for its signal handler to set the event. A signal sent while another is still
+pending for the main thread goes to another thread (Linux gives a process-directed signal to a thread
+without one pending); Python then runs the handler only when the main thread next runs Python code,
+which it never did: the server was seen to hang for good 2 times in 3. ``PollingEvent`` wakes that
+wait every ``SIGNAL_POLL`` seconds, so a handler pending anywhere runs within that time.
 """
 from __future__ import annotations
 
@@ -30,6 +37,7 @@ import ctypes
 import errno
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -37,6 +45,7 @@ from granian.server import MPServer
 
 PR_SET_PDEATHSIG = 1
 STOP_SECONDS = 10.0     # SIGINT/SIGTERM -> every process gone (the promise the tests hold)
+SIGNAL_POLL = 0.2       # seconds: the longest a stop signal waits for the main thread to see it
 
 
 class PortInUse(OSError):
@@ -100,6 +109,17 @@ def die_with_parent() -> None:
         pass
 
 
+class PollingEvent(threading.Event):
+    """An event whose untimed ``wait`` wakes every ``SIGNAL_POLL`` seconds (see "Two signals at once")."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            return super().wait(timeout)
+        while not super().wait(SIGNAL_POLL):
+            pass
+        return True
+
+
 class Server(MPServer):
     """granian's multi-process server, on our socket, with a bounded stop."""
 
@@ -107,6 +127,7 @@ class Server(MPServer):
                  grace: float = 6.0, inflight=None, **kwargs):
         host, port = listener.getsockname()[:2]
         super().__init__(target, address=host, port=port, **kwargs)
+        self.main_loop_interrupt = PollingEvent()
         self.listener = listener
         self.listeners = [listener]
         self._holders: list = []
