@@ -28,7 +28,7 @@ leaves nothing serving behind.
 untimed ``Event.wait`` for its signal handler to set the event. A signal sent while another is still
 pending for the main thread goes to another thread (Linux gives a process-directed signal to a thread
 without one pending); Python then runs the handler only when the main thread next runs Python code,
-which it never did: the server was seen to hang for good 2 times in 3. ``PollingEvent`` wakes that
+which it never did: the server was seen to hang for good in about 1 try of 3. ``PollingEvent`` wakes that
 wait every ``SIGNAL_POLL`` seconds, so a handler pending anywhere runs within that time.
 """
 from __future__ import annotations
