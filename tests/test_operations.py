@@ -205,9 +205,9 @@ def test_stop_without_requests_in_flight_is_quick(data_dir):
     pytest.param((signal.SIGTERM, signal.SIGTERM), id="sigterm-twice"),
 ])
 def test_two_stop_signals_at_once_still_stop_the_server(data_dir, signals):
-    """An impatient Ctrl-C pressed twice, or a supervisor's SIGINT then SIGTERM: the second signal, sent
-    while the first is pending, goes to another of the main process's threads, and granian's main
-    loop, in an untimed ``Event.wait``, was never woken (seen to hang in about 1 try of 3)."""
+    """A script's or a supervisor's SIGINT then SIGTERM (and, alike, the same signal twice): a second
+    signal sent while the first is pending goes to another of the main process's threads, and granian's
+    main loop, in an untimed ``Event.wait``, was never woken (INT then TERM hung in about 1 try of 3)."""
     for attempt in range(3):        # the hang depends on timing: each start is another chance to show it
         server = LiveServer("--data", str(data_dir), "--workers", "2", "--threads", "2", new_session=True)
         try:
