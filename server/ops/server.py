@@ -24,12 +24,13 @@ process the server started within ``STOP_SECONDS``:
 granian's workers also die with the main process (``PR_SET_PDEATHSIG``), so even a SIGKILL to it
 leaves nothing serving behind.
 
-**Two signals at once** (SIGINT then SIGTERM, as a script or a supervisor may send): granian's main loop waits in an
-untimed ``Event.wait`` for its signal handler to set the event. A signal sent while another is still
-pending for the main thread goes to another thread (Linux gives a process-directed signal to a thread
-without one pending); Python then runs the handler only when the main thread next runs Python code,
-which it never did: the server was seen to hang for good in about 1 try of 3. ``PollingEvent`` wakes that
-wait every ``SIGNAL_POLL`` seconds, so a handler pending anywhere runs within that time.
+**Two signals at once** (SIGINT then SIGTERM, as a script or a supervisor may send): granian's main
+loop waits in an untimed ``Event.wait`` for its signal handler to set the event. A signal sent while
+another is still pending for the main thread goes to another thread (Linux gives a process-directed
+signal to a thread without one pending); Python then runs the handler only when the main thread next
+runs Python code, which it never did: the server was seen to hang for good in about 1 try of 3.
+``PollingEvent`` wakes that wait every ``SIGNAL_POLL`` seconds, so a handler pending anywhere runs
+within that time.
 """
 from __future__ import annotations
 
