@@ -193,13 +193,12 @@ def put_failure(error: OSError, url: str, default_graph: bool) -> str:
     import ssl
     from urllib.parse import urlsplit
 
-    from ..store.client import tls_failure, tls_hint
+    from ..store.client import handshake_failure
 
     reason = getattr(error, "reason", error)        # urllib's URLError wraps the socket's error
-    if isinstance(reason, ssl.SSLCertVerificationError):
-        return f"{tls_failure(reason)}; {tls_hint(urlsplit(url).hostname)}"
     if isinstance(reason, ssl.SSLError):
-        return f"{tls_failure(reason)}; is {urlsplit(url).netloc} an https server? (an http:// URL if it is not)"
+        where = urlsplit(url)
+        return handshake_failure(reason, where.hostname, where.netloc)
     hint = " (a store without a default graph of its own, e.g. Virtuoso, needs --default-graph IRI)" \
         if default_graph else ""
     return f"{error}{hint}"

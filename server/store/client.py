@@ -37,22 +37,21 @@ class HandshakeFailed(Exception):
     it does not speak TLS on that port."""
 
     def __init__(self, host: str, port: int, error: Exception):
-        import ssl
-
-        hint = tls_hint(host) if isinstance(error, ssl.SSLCertVerificationError) else \
-            f"is {host}:{port} an https server? (an http:// URL if it is not)"
-        super().__init__(f"{tls_failure(error)}; {hint}")
+        super().__init__(handshake_failure(error, host, f"{host}:{port}"))
 
 
-def tls_failure(error: Exception) -> str:
-    """What OpenSSL said, without its source position ("certificate verify failed: …")."""
+def handshake_failure(error: Exception, host: str, address: str) -> str:
+    """What OpenSSL refused (without its source position) and how to mend it: trust the CA, or use the
+    right scheme. Also ``cec-kg load --backend``'s words when urllib's handshake fails."""
+    import ssl
+
     detail = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
-    return f"TLS handshake failed ({detail})"
-
-
-def tls_hint(host: str) -> str:
-    return (f"check that its certificate is valid for {host} and, if a private CA signed it, give that CA's "
-            "certificate (PEM) to this program in the environment variable SSL_CERT_FILE")
+    if isinstance(error, ssl.SSLCertVerificationError):
+        hint = (f"check that its certificate is valid for {host} and, if a private CA signed it, give that CA's "
+                "certificate (PEM) to this program in the environment variable SSL_CERT_FILE")
+    else:
+        hint = f"is {address} an https server? (an http:// URL if it is not)"
+    return f"TLS handshake failed ({detail}); {hint}"
 
 
 class Stopped(Exception):
